@@ -1,0 +1,189 @@
+#include "runtime/model.h"
+
+#include <atomic>
+#include <cstring>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/model_impl.h"
+#include "runtime/onnx_loader.h"
+#include "runtime/session.h"
+
+namespace sofie {
+
+namespace {
+std::atomic<uint64_t> next_model_id{1};
+
+std::string describe_input(const ValueInfo& info, size_t i) {
+  return absl::StrCat("input '", info.name, "' (#", i, ")");
+}
+}  // namespace
+
+ModelImpl::ModelImpl(std::shared_ptr<const Graph> graph) : graph_(std::move(graph)), id_(next_model_id++) {
+  for (ValueId v : graph_->inputs()) {
+    const Value& value = graph_->value(v);
+    inputs_.push_back({value.name, value.dtype, value.shape});
+  }
+  for (ValueId v : graph_->outputs()) {
+    const Value& value = graph_->value(v);
+    outputs_.push_back({value.name, value.dtype, value.shape});
+  }
+  for (int a = 0; a < static_cast<int>(inputs_.size()); ++a) {
+    const SymShape& sa = inputs_[a].shape;
+    for (int da = 0; da < sa.rank(); ++da) {
+      if (!sa[da].is_symbol()) continue;
+      // Tie each occurrence to the first earlier one with the same symbol.
+      bool tied = false;
+      for (int b = 0; b <= a && !tied; ++b) {
+        const SymShape& sb = inputs_[b].shape;
+        for (int db = 0; db < sb.rank() && !tied; ++db) {
+          if (b == a && db >= da) break;
+          if (sb[db].is_symbol() && sb[db].symbol == sa[da].symbol) {
+            ties_.push_back({b, db, a, da});
+            tied = true;
+          }
+        }
+      }
+    }
+  }
+}
+
+absl::Status ModelImpl::check_inputs(absl::Span<const TensorView> inputs, ShapeSignature* signature) const {
+  if (inputs.size() != inputs_.size()) {
+    std::string names;
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      absl::StrAppend(&names, i ? ", " : "", inputs_[i].name, " ", dtype_name(inputs_[i].dtype),
+                      inputs_[i].shape.to_string());
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("the model takes ", inputs_.size(), " input(s) (", names, "), got ", inputs.size()));
+  }
+  signature->clear();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ValueInfo& info = inputs_[i];
+    const TensorView& in = inputs[i];
+    auto mismatch = [&](absl::string_view what) {
+      return absl::InvalidArgumentError(absl::StrCat(describe_input(info, i), ": expected ", dtype_name(info.dtype),
+                                                     " ", info.shape.to_string(), ", got ", dtype_name(in.dtype),
+                                                     " ", dims_string(in.shape), " (", what, ")"));
+    };
+    if (in.dtype != info.dtype) return mismatch("wrong element type");
+    if (info.shape.rank_known()) {
+      if (in.rank() != info.shape.rank()) return mismatch("wrong rank");
+      for (int d = 0; d < in.rank(); ++d) {
+        if (in.shape[d] < 0) return mismatch("negative dimension");
+        if (info.shape[d].is_known() && info.shape[d].value != in.shape[d]) {
+          return mismatch(absl::StrCat("dimension ", d, " must be ", info.shape[d].value));
+        }
+      }
+    }
+    auto n = checked_num_elements(in.shape);
+    if (!n.ok()) return absl::InvalidArgumentError(absl::StrCat(describe_input(info, i), ": ", n.status().message()));
+    if (*n > 0 && in.data == nullptr) return mismatch("null data pointer");
+    signature->push_back(in.rank());
+    signature->insert(signature->end(), in.shape.begin(), in.shape.end());
+  }
+  for (const SymbolTie& t : ties_) {
+    int64_t a = inputs[t.input_a].shape[t.dim_a];
+    int64_t b = inputs[t.input_b].shape[t.dim_b];
+    if (a != b) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dimension '", inputs_[t.input_a].shape[t.dim_a].symbol, "' is ", a, " in ",
+          describe_input(inputs_[t.input_a], t.input_a), " but ", b, " in ",
+          describe_input(inputs_[t.input_b], t.input_b)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const Plan>> ModelImpl::plan_for(const ShapeSignature& signature,
+                                                                 absl::Span<const TensorView> inputs) const {
+  {
+    std::lock_guard<std::mutex> lock(plans_mu_);
+    auto it = plans_.find(signature);
+    if (it != plans_.end()) return it->second;
+  }
+  // Build outside the lock; if two threads race, both plans are valid and one is kept.
+  std::vector<Dims> shapes;
+  for (const TensorView& in : inputs) shapes.push_back(in.shape);
+  SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, Plan::build(graph_, shapes));
+  std::lock_guard<std::mutex> lock(plans_mu_);
+  auto [it, inserted] = plans_.emplace(signature, plan);
+  if (inserted) {
+    plan_order_.push_back(signature);
+    if (plan_order_.size() > kMaxCachedPlans) {
+      plans_.erase(plan_order_.front());
+      plan_order_.erase(plan_order_.begin());
+    }
+  }
+  return it->second;
+}
+
+absl::StatusOr<Model> Model::try_load(const std::string& path, const LoadOptions& options) {
+  SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> graph, load_onnx_file(path, options));
+  return Model(std::make_shared<const ModelImpl>(std::move(graph)));
+}
+
+absl::StatusOr<Model> Model::try_load_from_buffer(const void* data, size_t size, const LoadOptions& options) {
+  SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> graph, load_onnx_buffer(data, size, options));
+  return Model(std::make_shared<const ModelImpl>(std::move(graph)));
+}
+
+Model Model::load(const std::string& path, const LoadOptions& options) {
+  return value_or_throw(try_load(path, options));
+}
+
+const std::vector<ValueInfo>& Model::inputs() const { return impl_->inputs(); }
+const std::vector<ValueInfo>& Model::outputs() const { return impl_->outputs(); }
+const Graph& Model::graph() const { return *impl_->graph(); }
+Session Model::new_session() const { return Session(*this); }
+
+namespace {
+// One session per (thread, model), created on the thread's first infer() on that model. Entries of
+// models that died are dropped on the next miss.
+struct ThreadSessions {
+  struct Entry {
+    std::weak_ptr<const ModelImpl> model;
+    std::unique_ptr<Session> session;
+  };
+  std::unordered_map<uint64_t, Entry> by_model;
+};
+thread_local ThreadSessions thread_sessions;
+}  // namespace
+
+absl::StatusOr<std::vector<Tensor>> Model::try_infer(const std::vector<TensorView>& inputs) const {
+  auto& sessions = thread_sessions.by_model;
+  auto it = sessions.find(impl_->id());
+  if (it == sessions.end()) {
+    for (auto e = sessions.begin(); e != sessions.end();) {
+      e = e->second.model.expired() ? sessions.erase(e) : std::next(e);
+    }
+    it = sessions.emplace(impl_->id(), ThreadSessions::Entry{impl_, std::unique_ptr<Session>(new Session(impl_.get(), Session::NonOwning{}))}).first;
+  }
+  SOFIE_ASSIGN_OR_RETURN(absl::Span<const TensorView> outs, it->second.session->run(inputs));
+  std::vector<Tensor> result;
+  result.reserve(outs.size());
+  for (const TensorView& v : outs) result.push_back(Tensor::copy_of(v));
+  return result;
+}
+
+std::vector<Tensor> Model::infer(const std::vector<TensorView>& inputs) const {
+  return value_or_throw(try_infer(inputs));
+}
+
+std::vector<float> Model::infer(const float* input) const {
+  const auto& ins = inputs();
+  if (ins.size() != 1 || ins[0].dtype != DType::kFloat32 || !ins[0].shape.is_static()) {
+    throw Error(absl::InvalidArgumentError(
+        "infer(const float*) needs a model with exactly one float32 input of static shape; use "
+        "infer(std::vector<TensorView>) instead"));
+  }
+  if (outputs()[0].dtype != DType::kFloat32) {
+    throw Error(absl::InvalidArgumentError(absl::StrCat("infer(const float*) returns the first output as floats, but '",
+                                                        outputs()[0].name, "' is ", dtype_name(outputs()[0].dtype))));
+  }
+  std::vector<Tensor> outs = infer({TensorView(DType::kFloat32, ins[0].shape.to_dims(), input)});
+  return outs[0].to_vector<float>();
+}
+
+}  // namespace sofie

@@ -1,0 +1,71 @@
+// A Plan is the graph specialised to one concrete input-shape signature: every value's concrete shape,
+// the nodes left to run (those not folded into constants), each node's per-plan parameters and
+// workspace, and a memory plan (one arena; buffers placed by lifetime so dead ones are reused; views for
+// Reshape-like ops). Plans are immutable and shared by all sessions of a Model.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "runtime/graph.h"
+#include "runtime/op.h"
+#include "runtime/tensor.h"
+
+namespace sofie {
+
+class Plan {
+ public:
+  enum class Storage : uint8_t {
+    kAbsent,    // not computed in this plan (unused)
+    kInput,     // graph input `index`
+    kConstant,  // graph constant or plan-time folded value: `constant`
+    kArena,     // arena + `offset`
+    kAlias,     // same bytes as value `alias_of` (Reshape, Flatten, ...), new shape
+  };
+  struct Slot {
+    DType dtype = DType::kUndefined;
+    Dims shape;
+    Storage storage = Storage::kAbsent;
+    int32_t index = -1;      // kInput: graph input position
+    size_t offset = 0;       // kArena
+    ValueId alias_of = kNoValue;  // kAlias: the value whose bytes this one shares (itself never an alias)
+    const Tensor* constant = nullptr;  // kConstant
+  };
+  struct Step {
+    int32_t node = -1;  // index into graph.nodes()
+    std::unique_ptr<OpParams> params;
+    size_t workspace_offset = 0;
+    size_t workspace_bytes = 0;
+  };
+
+  // Builds the plan for `input_shapes` (one per graph input, already checked against the declared
+  // shapes by the caller).
+  static absl::StatusOr<std::shared_ptr<const Plan>> build(std::shared_ptr<const Graph> graph,
+                                                           absl::Span<const Dims> input_shapes);
+
+  const Graph& graph() const { return *graph_; }
+  const std::vector<Slot>& slots() const { return slots_; }
+  const std::vector<Step>& steps() const { return steps_; }
+  size_t arena_bytes() const { return arena_bytes_; }
+  // Sum of the sizes of all arena buffers, i.e. the arena a plan without reuse would need.
+  size_t unshared_bytes() const { return unshared_bytes_; }
+
+ private:
+  std::shared_ptr<const Graph> graph_;
+  std::vector<Slot> slots_;  // one per graph value
+  std::vector<Step> steps_;
+  std::vector<std::unique_ptr<Tensor>> constants_;  // plan-time folded values
+  size_t arena_bytes_ = 0;
+  size_t unshared_bytes_ = 0;
+};
+
+// Runs one node on known inputs into freshly allocated outputs (constant folding at load and plan
+// time). `inputs` has one entry per node input (nullptr when absent); `output_dtypes` one per output.
+absl::StatusOr<std::vector<Tensor>> evaluate_node(const Node& node, absl::Span<const TensorView* const> inputs,
+                                                  absl::Span<const DType> output_dtypes);
+
+}  // namespace sofie

@@ -1,0 +1,188 @@
+#include "runtime/session.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/model_impl.h"
+#include "runtime/plan.h"
+
+namespace sofie {
+
+struct Session::State {
+  std::shared_ptr<const ModelImpl> owner;  // null for Model's per-thread sessions
+  const ModelImpl* model = nullptr;
+
+  // Plans this session has used, most recent first (small: lookups are linear and allocation-free).
+  static constexpr size_t kLocalPlans = 16;
+  std::vector<std::pair<ShapeSignature, std::shared_ptr<const Plan>>> local_plans;
+  ShapeSignature signature;  // scratch
+  const Plan* bound = nullptr;
+  int64_t plans_built = 0;
+
+  // Binding of `bound` to this session's memory.
+  AlignedBuffer arena;
+  std::vector<TensorView> views;                // one per graph value
+  std::vector<const TensorView*> step_inputs;   // flattened per step
+  std::vector<TensorView*> step_outputs;
+  std::vector<size_t> step_input_begin, step_output_begin;
+  std::vector<std::pair<ValueId, int32_t>> input_slots;  // (value, graph input) incl. aliases of inputs
+  std::vector<TensorView> outputs;
+
+  bool profiling = false;
+  std::vector<int64_t> node_calls;
+  std::vector<double> node_us;
+
+  void bind(const Plan& plan);
+  absl::Status execute(absl::Span<const TensorView> inputs);
+};
+
+void Session::State::bind(const Plan& plan) {
+  const Graph& g = plan.graph();
+  arena.reserve(std::max<size_t>(plan.arena_bytes(), 1));
+  char* base = static_cast<char*>(arena.data());
+  const auto& slots = plan.slots();
+  views.resize(slots.size());
+  input_slots.clear();
+  for (size_t v = 0; v < slots.size(); ++v) {
+    const Plan::Slot& s = slots[v];
+    views[v].dtype = s.dtype;
+    views[v].shape = s.shape;
+    switch (s.storage) {
+      case Plan::Storage::kArena: views[v].data = base + s.offset; break;
+      case Plan::Storage::kConstant: views[v].data = const_cast<void*>(s.constant->data()); break;
+      case Plan::Storage::kInput:
+        views[v].data = nullptr;
+        input_slots.push_back({static_cast<ValueId>(v), s.index});
+        break;
+      case Plan::Storage::kAlias: {
+        const Plan::Slot& root = slots[s.alias_of];
+        if (root.storage == Plan::Storage::kInput) {
+          input_slots.push_back({static_cast<ValueId>(v), root.index});
+        } else {
+          views[v].data = base + root.offset;
+        }
+        break;
+      }
+      case Plan::Storage::kAbsent: views[v].data = nullptr; break;
+    }
+  }
+  step_inputs.clear();
+  step_outputs.clear();
+  step_input_begin.clear();
+  step_output_begin.clear();
+  for (const Plan::Step& step : plan.steps()) {
+    const Node& node = g.nodes()[step.node];
+    step_input_begin.push_back(step_inputs.size());
+    step_output_begin.push_back(step_outputs.size());
+    for (ValueId v : node.inputs) step_inputs.push_back(v == kNoValue ? nullptr : &views[v]);
+    for (ValueId v : node.outputs) step_outputs.push_back(v == kNoValue ? nullptr : &views[v]);
+  }
+  step_input_begin.push_back(step_inputs.size());
+  step_output_begin.push_back(step_outputs.size());
+  outputs.resize(g.outputs().size());
+  bound = &plan;
+}
+
+absl::Status Session::State::execute(absl::Span<const TensorView> inputs) {
+  const Plan& plan = *bound;
+  const Graph& g = plan.graph();
+  for (const auto& [v, i] : input_slots) views[v].data = inputs[i].data;
+  char* base = static_cast<char*>(arena.data());
+  const auto& steps = plan.steps();
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const Plan::Step& step = steps[s];
+    const Node& node = g.nodes()[step.node];
+    RunContext ctx;
+    ctx.node = &node;
+    ctx.inputs = step_inputs.data() + step_input_begin[s];
+    ctx.outputs = step_outputs.data() + step_output_begin[s];
+    ctx.num_inputs = static_cast<int>(step_input_begin[s + 1] - step_input_begin[s]);
+    ctx.num_outputs = static_cast<int>(step_output_begin[s + 1] - step_output_begin[s]);
+    ctx.workspace = step.workspace_bytes ? base + step.workspace_offset : nullptr;
+    ctx.params = step.params.get();
+    if (profiling) {
+      auto t0 = std::chrono::steady_clock::now();
+      absl::Status st = node.op->run(ctx);
+      auto t1 = std::chrono::steady_clock::now();
+      node_calls[step.node] += 1;
+      node_us[step.node] += std::chrono::duration<double, std::micro>(t1 - t0).count();
+      if (!st.ok()) return st;
+    } else {
+      absl::Status st = node.op->run(ctx);
+      if (!st.ok()) return st;
+    }
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) outputs[i] = views[g.outputs()[i]];
+  return absl::OkStatus();
+}
+
+Session::Session(const Model& model) : state_(std::make_unique<State>()) {
+  state_->owner = model.impl_;
+  state_->model = model.impl_.get();
+}
+
+Session::Session(const ModelImpl* model, NonOwning) : state_(std::make_unique<State>()) { state_->model = model; }
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const TensorView> inputs) {
+  State& st = *state_;
+  SOFIE_RETURN_IF_ERROR(st.model->check_inputs(inputs, &st.signature));
+  if (st.local_plans.empty() || st.local_plans.front().first != st.signature) {
+    auto it = std::find_if(st.local_plans.begin(), st.local_plans.end(),
+                           [&](const auto& e) { return e.first == st.signature; });
+    if (it == st.local_plans.end()) {
+      SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, st.model->plan_for(st.signature, inputs));
+      ++st.plans_built;
+      if (st.local_plans.size() >= State::kLocalPlans) st.local_plans.pop_back();
+      st.local_plans.insert(st.local_plans.begin(), {st.signature, std::move(plan)});
+    } else {
+      std::rotate(st.local_plans.begin(), it, it + 1);
+    }
+  }
+  const Plan* plan = st.local_plans.front().second.get();
+  if (st.bound != plan || st.arena.data() == nullptr) st.bind(*plan);
+  SOFIE_RETURN_IF_ERROR(st.execute(inputs));
+  return absl::Span<const TensorView>(st.outputs);
+}
+
+void Session::set_profiling(bool on) {
+  state_->profiling = on;
+  size_t n = state_->model->graph()->nodes().size();
+  state_->node_calls.assign(n, 0);
+  state_->node_us.assign(n, 0.0);
+}
+
+std::vector<NodeProfile> Session::node_profile() const {
+  std::vector<NodeProfile> out;
+  const Graph& g = *state_->model->graph();
+  for (size_t n = 0; n < state_->node_calls.size(); ++n) {
+    if (state_->node_calls[n] == 0) continue;
+    out.push_back({g.nodes()[n].name, g.nodes()[n].op_type, state_->node_calls[n], state_->node_us[n]});
+  }
+  std::sort(out.begin(), out.end(), [](const NodeProfile& a, const NodeProfile& b) { return a.total_us > b.total_us; });
+  return out;
+}
+
+std::vector<OpProfile> Session::op_profile() const {
+  std::vector<OpProfile> out;
+  for (const NodeProfile& n : node_profile()) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const OpProfile& o) { return o.op_type == n.op_type; });
+    if (it == out.end()) {
+      out.push_back({n.op_type, n.calls, n.total_us});
+    } else {
+      it->calls += n.calls;
+      it->total_us += n.total_us;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const OpProfile& a, const OpProfile& b) { return a.total_us > b.total_us; });
+  return out;
+}
+
+int64_t Session::plans_built() const { return state_->plans_built; }
+size_t Session::arena_bytes() const { return state_->arena.capacity(); }
+
+}  // namespace sofie
