@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <system_error>
@@ -235,6 +236,10 @@ absl::StatusOr<std::shared_ptr<const Graph>> parse_and_convert(const void* data,
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const Graph>> load_onnx_file(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat("model '", path, "' is a folder, not a model file"));
+  }
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return absl::NotFoundError(absl::StrCat("cannot open model '", path, "': ", std::strerror(errno)));
   std::streamoff size = f.tellg();

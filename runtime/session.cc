@@ -17,7 +17,7 @@ struct Session::State {
   static constexpr size_t kLocalPlans = 16;
   std::vector<std::pair<ShapeSignature, std::shared_ptr<const Plan>>> local_plans;
   ShapeSignature signature;  // scratch
-  const Plan* bound = nullptr;
+  std::shared_ptr<const Plan> bound;  // owned: a plan evicted from the caches stays valid while bound
   int64_t plans_built = 0;
 
   // Binding of `bound` to this session's memory.
@@ -33,11 +33,12 @@ struct Session::State {
   std::vector<int64_t> node_calls;
   std::vector<double> node_us;
 
-  void bind(const Plan& plan);
+  void bind(std::shared_ptr<const Plan> plan);
   absl::Status execute(absl::Span<const TensorView> inputs);
 };
 
-void Session::State::bind(const Plan& plan) {
+void Session::State::bind(std::shared_ptr<const Plan> owned) {
+  const Plan& plan = *owned;
   const Graph& g = plan.graph();
   arena.reserve(std::max<size_t>(plan.arena_bytes(), 1));
   char* base = static_cast<char*>(arena.data());
@@ -81,7 +82,7 @@ void Session::State::bind(const Plan& plan) {
   step_input_begin.push_back(step_inputs.size());
   step_output_begin.push_back(step_outputs.size());
   outputs.resize(g.outputs().size());
-  bound = &plan;
+  bound = std::move(owned);
 }
 
 absl::Status Session::State::execute(absl::Span<const TensorView> inputs) {
@@ -143,8 +144,8 @@ absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const Tenso
       std::rotate(st.local_plans.begin(), it, it + 1);
     }
   }
-  const Plan* plan = st.local_plans.front().second.get();
-  if (st.bound != plan || st.arena.data() == nullptr) st.bind(*plan);
+  const std::shared_ptr<const Plan>& plan = st.local_plans.front().second;
+  if (st.bound != plan) st.bind(plan);
   SOFIE_RETURN_IF_ERROR(st.execute(inputs));
   return absl::Span<const TensorView>(st.outputs);
 }
