@@ -64,6 +64,8 @@ class InferContext {
   bool has_input(int i) const { return i < num_inputs() && node_.inputs[i] != kNoValue; }
   DType input_dtype(int i) const { return values_[node_.inputs[i]].dtype; }
   const SymShape& input_shape(int i) const { return values_[node_.inputs[i]].shape; }
+  // The value's name, for error messages.
+  const std::string& input_name(int i) const { return values_[node_.inputs[i]].name; }
   // The input's value when it is known at load time (initializer or folded constant), else nullptr.
   const Tensor* input_constant(int i) const {
     return has_input(i) ? values_[node_.inputs[i]].constant.get() : nullptr;

@@ -58,16 +58,18 @@ absl::StatusOr<std::string> read_external(const onnx::TensorProto& proto, const 
     return absl::PermissionDeniedError(
         absl::StrCat(what, ": external data path '", location, "' is absolute; it must be relative to the model's folder"));
   }
+  // Lexical check (as ONNX Runtime does): no absolute path and no ".." that climbs out of the folder.
+  // Symlinks inside the folder are the model owner's choice and are followed.
   std::error_code ec;
-  fs::path base = fs::weakly_canonical(fs::path(dir), ec);
+  fs::path base = fs::absolute(fs::path(dir), ec).lexically_normal();
   if (ec) return absl::NotFoundError(absl::StrCat(what, ": cannot resolve model folder '", dir, "'"));
-  fs::path full = fs::weakly_canonical(base / rel, ec);
-  if (ec) return absl::NotFoundError(absl::StrCat(what, ": cannot resolve external data path '", location, "'"));
-  std::string b = base.string(), f = full.string();
-  if (!(f.size() > b.size() && f.compare(0, b.size(), b) == 0 && (b.back() == '/' || f[b.size()] == '/'))) {
+  fs::path full = (base / rel).lexically_normal();
+  fs::path inside = full.lexically_relative(base);
+  if (inside.empty() || *inside.begin() == ".." || *inside.begin() == ".") {
     return absl::PermissionDeniedError(
         absl::StrCat(what, ": external data path '", location, "' escapes the model's folder"));
   }
+  std::string f = full.string();
   if (length >= 0 && static_cast<size_t>(length) != nbytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": external data length ", length, " does not match the ", nbytes, " bytes its shape needs"));
