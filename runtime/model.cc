@@ -83,6 +83,14 @@ absl::Status ModelImpl::check_inputs(absl::Span<const TensorView> inputs, ShapeS
     signature->push_back(in.rank());
     signature->insert(signature->end(), in.shape.begin(), in.shape.end());
   }
+  const uint64_t valued = valued_inputs_.load(std::memory_order_acquire);
+  for (size_t i = 0; valued != 0 && i < inputs.size() && i < 64; ++i) {
+    if (!((valued >> i) & 1)) continue;
+    const TensorView& in = inputs[i];
+    for (int64_t k = 0, n = in.numel(); k < n; ++k) {
+      signature->push_back(in.dtype == DType::kInt64 ? in.data_as<int64_t>()[k] : in.data_as<int32_t>()[k]);
+    }
+  }
   for (const SymbolTie& t : ties_) {
     int64_t a = inputs[t.input_a].shape[t.dim_a];
     int64_t b = inputs[t.input_b].shape[t.dim_b];
@@ -104,9 +112,17 @@ absl::StatusOr<std::shared_ptr<const Plan>> ModelImpl::plan_for(const ShapeSigna
     if (it != plans_.end()) return it->second;
   }
   // Build outside the lock; if two threads race, both plans are valid and one is kept.
-  std::vector<Dims> shapes;
-  for (const TensorView& in : inputs) shapes.push_back(in.shape);
-  SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, Plan::build(graph_, shapes));
+  const uint64_t valued = valued_inputs_.load(std::memory_order_acquire);
+  uint64_t wanted = 0;
+  auto built = Plan::build(graph_, inputs, valued, &wanted);
+  if (!built.ok()) {
+    if (wanted != 0) {
+      valued_inputs_.fetch_or(wanted, std::memory_order_acq_rel);
+      return absl::AbortedError("plans must be keyed on input values; retry");
+    }
+    return built.status();
+  }
+  std::shared_ptr<const Plan> plan = std::move(*built);
   std::lock_guard<std::mutex> lock(plans_mu_);
   auto [it, inserted] = plans_.emplace(signature, plan);
   if (inserted) {

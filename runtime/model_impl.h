@@ -1,6 +1,7 @@
 // Internal: what a Model shares between its copies and sessions. Not part of the public API.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -28,10 +29,12 @@ class ModelImpl {
   uint64_t id() const { return id_; }
 
   // Checks inputs against the declared dtypes and shapes (and that equal symbols get equal values);
-  // fills `signature`. No allocation once `signature` has grown.
+  // fills `signature`: the input shapes, plus the values of the inputs plans are keyed on. No
+  // allocation once `signature` has grown.
   absl::Status check_inputs(absl::Span<const TensorView> inputs, ShapeSignature* signature) const;
   // The shared plan for a signature, built on first request. Thread-safe; takes a lock (sessions keep
-  // their own small cache in front of it).
+  // their own small cache in front of it). Fails with kAborted when planning showed that the values
+  // of more inputs must key the plans: recompute the signature with check_inputs and ask again.
   absl::StatusOr<std::shared_ptr<const Plan>> plan_for(const ShapeSignature& signature,
                                                        absl::Span<const TensorView> inputs) const;
 
@@ -45,6 +48,9 @@ class ModelImpl {
   };
   std::vector<SymbolTie> ties_;
   uint64_t id_;
+  // Graph inputs whose values key the plans (bit i = input i), learnt while planning: e.g. a Reshape
+  // whose target shape is a graph input. Only ever grows.
+  mutable std::atomic<uint64_t> valued_inputs_{0};
 
   static constexpr size_t kMaxCachedPlans = 1024;
   mutable std::mutex plans_mu_;

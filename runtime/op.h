@@ -108,7 +108,11 @@ class ReshapeContext {
   // The input's data when known while planning (constants, values computed from shapes such as
   // Shape -> Gather -> Concat), else nullptr. Ops whose output shape depends on an input's values
   // (Reshape's shape, Expand's shape, ...) read it here.
-  const TensorView* input_value(int i) const { return has_input(i) ? inputs_[i].value : nullptr; }
+  const TensorView* input_value(int i) const {
+    if (!has_input(i)) return nullptr;
+    if (inputs_[i].value == nullptr) wanted_values_ |= uint64_t{1} << (i & 63);
+    return inputs_[i].value;
+  }
   int num_outputs() const { return static_cast<int>(outputs_.size()); }
   bool has_output(int i) const { return i < num_outputs() && outputs_[i].present; }
   DType output_dtype(int i) const { return outputs_[i].dtype; }
@@ -143,6 +147,8 @@ class ReshapeContext {
   int alias_output() const { return alias_output_; }
   std::unique_ptr<OpParams> take_params() { return std::move(params_); }
   std::vector<Tensor>& output_values() { return output_values_; }
+  // Inputs whose value the op asked for while it was not known (bit i = input i).
+  uint64_t wanted_values() const { return wanted_values_; }
 
  private:
   const Node& node_;
@@ -154,6 +160,7 @@ class ReshapeContext {
   int alias_output_ = -1;
   std::unique_ptr<OpParams> params_;
   std::vector<Tensor> output_values_;
+  mutable uint64_t wanted_values_ = 0;
 };
 
 // Run time: buffers are bound, shapes are those reshape produced.

@@ -89,8 +89,37 @@ absl::StatusOr<std::vector<Tensor>> evaluate_node(const Node& node, absl::Span<c
   return results;
 }
 
+namespace {
+
+// Graph inputs that `v` is computed from and whose values could key a plan: small integer tensors.
+uint64_t valuable_inputs_upstream(const Graph& g, const std::vector<Plan::Slot>& slots, ValueId v) {
+  uint64_t found = 0;
+  std::vector<ValueId> stack = {v};
+  std::vector<bool> seen(g.values().size(), false);
+  while (!stack.empty()) {
+    ValueId x = stack.back();
+    stack.pop_back();
+    if (x == kNoValue || seen[x]) continue;
+    seen[x] = true;
+    const Plan::Slot& s = slots[x];
+    if (s.storage == Plan::Storage::kInput) {
+      if ((s.dtype == DType::kInt64 || s.dtype == DType::kInt32) && s.index < 64 &&
+          num_elements(s.shape) <= kMaxValuedInputElements) {
+        found |= uint64_t{1} << s.index;
+      }
+    } else if (g.value(x).producer >= 0) {
+      for (ValueId in : g.nodes()[g.value(x).producer].inputs) stack.push_back(in);
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Graph> graph,
-                                                        absl::Span<const Dims> input_shapes) {
+                                                        absl::Span<const TensorView> inputs,
+                                                        uint64_t valued_inputs, uint64_t* wanted_inputs) {
+  *wanted_inputs = 0;
   auto plan = std::make_shared<Plan>();
   plan->graph_ = graph;
   const Graph& g = *graph;
@@ -105,19 +134,22 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
       slots[v].shape = value.constant->shape();
     }
   }
-  for (size_t i = 0; i < g.inputs().size(); ++i) {
-    Slot& s = slots[g.inputs()[i]];
-    s.storage = Storage::kInput;
-    s.index = static_cast<int32_t>(i);
-    s.shape = input_shapes[i];
-  }
-
   auto add_constant = [&](ValueId v, Tensor t) {
     plan->constants_.push_back(std::make_unique<Tensor>(std::move(t)));
     slots[v].storage = Storage::kConstant;
     slots[v].constant = plan->constants_.back().get();
     slots[v].shape = slots[v].constant->shape();
   };
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    if (i < 64 && (valued_inputs >> i) & 1) {
+      add_constant(g.inputs()[i], Tensor::copy_of(inputs[i]));
+      continue;
+    }
+    Slot& s = slots[g.inputs()[i]];
+    s.storage = Storage::kInput;
+    s.index = static_cast<int32_t>(i);
+    s.shape = inputs[i].shape;
+  }
 
   for (size_t n = 0; n < g.nodes().size(); ++n) {
     const Node& node = g.nodes()[n];
@@ -147,7 +179,14 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
     std::vector<DType> out_dtypes;
     for (ValueId v : node.outputs) out_dtypes.push_back(v == kNoValue ? DType::kUndefined : slots[v].dtype);
     ReshapeContext ctx(node, in_ports, output_ports(node, out_dtypes));
-    SOFIE_RETURN_IF_ERROR(node.op->reshape(ctx));
+    absl::Status reshaped = node.op->reshape(ctx);
+    if (!reshaped.ok()) {
+      for (size_t k = 0; k < node.inputs.size() && k < 64; ++k) {
+        if ((ctx.wanted_values() >> k) & 1) *wanted_inputs |= valuable_inputs_upstream(g, slots, node.inputs[k]);
+      }
+      *wanted_inputs &= ~valued_inputs;
+      return reshaped;
+    }
     SOFIE_RETURN_IF_ERROR(check_reshape_outputs(node, ctx));
 
     // Outputs known from shapes alone (Shape, Size) become plan constants.

@@ -42,10 +42,14 @@ class Plan {
     size_t workspace_bytes = 0;
   };
 
-  // Builds the plan for `input_shapes` (one per graph input, already checked against the declared
-  // shapes by the caller).
+  // Builds the plan for `inputs` (one per graph input, already checked against the declared shapes by
+  // the caller). Only their shapes matter, except for the inputs in `valued_inputs` (bit i = graph
+  // input i): their values are part of the plan, as constants (a Reshape whose shape is a graph input).
+  // When planning fails because an op needs the value of a small integer graph input that is not in
+  // `valued_inputs`, `*wanted_inputs` says which; the caller may key plans on those values and retry.
   static absl::StatusOr<std::shared_ptr<const Plan>> build(std::shared_ptr<const Graph> graph,
-                                                           absl::Span<const Dims> input_shapes);
+                                                           absl::Span<const TensorView> inputs,
+                                                           uint64_t valued_inputs, uint64_t* wanted_inputs);
 
   const Graph& graph() const { return *graph_; }
   const std::vector<Slot>& slots() const { return slots_; }
@@ -62,6 +66,9 @@ class Plan {
   size_t arena_bytes_ = 0;
   size_t unshared_bytes_ = 0;
 };
+
+// Graph inputs up to this many int32/int64 elements may have their values keyed into plans.
+inline constexpr int64_t kMaxValuedInputElements = 4096;
 
 // Runs one node on known inputs into freshly allocated outputs (constant folding at load and plan
 // time). `inputs` has one entry per node input (nullptr when absent); `output_dtypes` one per output.

@@ -136,10 +136,17 @@ absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const Tenso
     auto it = std::find_if(st.local_plans.begin(), st.local_plans.end(),
                            [&](const auto& e) { return e.first == st.signature; });
     if (it == st.local_plans.end()) {
-      SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, st.model->plan_for(st.signature, inputs));
+      auto plan = st.model->plan_for(st.signature, inputs);
+      // Planning may find that some input values must key the plans; each retry adds at least one
+      // such input, so this ends.
+      for (int retry = 0; !plan.ok() && absl::IsAborted(plan.status()) && retry < 64; ++retry) {
+        SOFIE_RETURN_IF_ERROR(st.model->check_inputs(inputs, &st.signature));
+        plan = st.model->plan_for(st.signature, inputs);
+      }
+      if (!plan.ok()) return plan.status();
       ++st.plans_built;
       if (st.local_plans.size() >= State::kLocalPlans) st.local_plans.pop_back();
-      st.local_plans.insert(st.local_plans.begin(), {st.signature, std::move(plan)});
+      st.local_plans.insert(st.local_plans.begin(), {st.signature, std::move(*plan)});
     } else {
       std::rotate(st.local_plans.begin(), it, it + 1);
     }

@@ -10,8 +10,11 @@ import runpy
 import sys
 import tarfile
 import tempfile
+import warnings
 
 import numpy as np
+
+warnings.simplefilter("ignore", FutureWarning)  # numpy's notes about the aliases restored below
 
 for alias, value in [("float", float), ("int", int), ("bool", bool), ("object", object),
                      ("complex", complex), ("str", str)]:
