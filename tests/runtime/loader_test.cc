@@ -228,7 +228,8 @@ bool make_inputs(const Model& model, int64_t batch, std::vector<Tensor>& out_inp
 // Flipping or replacing single bytes: the result either fails to load or is a model that loads and
 // then runs or fails cleanly.
 TEST_CASE("a corrupted model is an error or a valid model, never a crash") {
-  for (const std::string& path : {bad_model("tiny.onnx"), testing::torch_model_dir("mlp") + "/model.onnx"}) {
+  for (const std::string& path : {bad_model("tiny.onnx"), testing::torch_model_dir("mlp") + "/model.onnx",
+                                  testing::torch_model_dir("flatten_net") + "/model.onnx"}) {
     std::string bytes = testing::read_file(path);
     std::mt19937 gen(1234);
     int loaded = 0, rejected = 0, ran = 0;
@@ -314,6 +315,14 @@ TEST_CASE("external data in the model's folder loads") {
   CHECK((*outs)[0].to_vector<float>() == std::vector<float>{1.5f, 3.5f, 5.5f, 7.5f});
 }
 
+TEST_CASE("an external-data location may pass through a subfolder and back") {
+  Model model = load_ok(bad_model("ext_dotdot_inside/model.onnx"));
+  std::vector<float> in = {0, 0, 0, 0};
+  auto outs = model.try_infer({TensorView::of(in.data(), {4})});
+  REQUIRE(outs.ok());
+  CHECK((*outs)[0].to_vector<float>() == std::vector<float>{0.5f, 1.5f, 2.5f, 3.5f});
+}
+
 TEST_CASE("external data from a buffer needs LoadOptions::external_data_dir") {
   std::string bytes = testing::read_file(bad_model("ext_ok/model.onnx"));
   auto without = Model::try_load_from_buffer(bytes.data(), bytes.size());
@@ -344,9 +353,10 @@ TEST_CASE("external data outside the model's folder is an error naming the locat
   CHECK_THAT(message(model.status()), Contains("../outside.bin"));
 }
 
-TEST_CASE("missing or short external data is an error") {
+TEST_CASE("missing or short external data, or a folder as its location, is an error") {
   CHECK_THAT(load_error(bad_model("ext_missing/model.onnx")), Contains("not_there.bin"));
   CHECK_THAT(load_error(bad_model("ext_short/model.onnx")), Contains("weights.bin"));
+  CHECK_THAT(load_error(bad_model("ext_directory/model.onnx")), Contains("blobs"));
 }
 
 TEST_CASE("huge dimensions are an error, without trying to allocate") {

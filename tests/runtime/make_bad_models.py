@@ -157,6 +157,16 @@ def main():
                [], [float_input("c", [2])]),
          "no_inputs.onnx")
 
+    # A location that climbs into a subfolder and back: still inside the model's folder, so it loads.
+    with open(path("ext_dotdot_inside/sub/unused.bin"), "wb") as f:
+        f.write(b"\x00" * 16)
+    with open(path("ext_dotdot_inside/weights.bin"), "wb") as f:
+        f.write(ext_w.tobytes())
+    save(model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [float_input("x", [4])],
+               [float_input("y", [4])], initializers=[external_initializer("w", [4], "sub/../weights.bin")],
+               check=False),
+         "ext_dotdot_inside/model.onnx")
+
     # --- Invalid models (never checked) ----------------------------------------------------------------------
     with open(path("empty.onnx"), "wb"):
         pass
@@ -220,7 +230,11 @@ def main():
     with open(path("outside.bin"), "wb") as f:
         f.write(ext_w.tobytes())
     for folder, location in (("ext_escape", "../outside.bin"), ("ext_absolute", "/etc/passwd"),
-                             ("ext_missing", "not_there.bin"), ("ext_short", "weights.bin")):
+                             ("ext_missing", "not_there.bin"), ("ext_short", "weights.bin"),
+                             ("ext_directory", "blobs")):
+        if folder == "ext_directory":
+            with open(path("ext_directory/blobs/weights.bin"), "wb") as f:
+                f.write(ext_w.tobytes())  # the location names the folder, not this file
         length = 64 if folder == "ext_short" else 16
         if folder == "ext_short":
             with open(path("ext_short/weights.bin"), "wb") as f:

@@ -150,6 +150,40 @@ TEST_CASE("a session builds one plan per input shape and accepts a zero-sized ba
   CHECK((*outs)[0].shape() == Dims{0, 1});
 }
 
+TEST_CASE("every batch size from 0 to 40, twice, gives PyTorch's rows") {
+  Model model = load("mlp");
+  DataSet one = data_set("mlp", 0, 1);
+  DataSet five = data_set("mlp", 1, 1);
+  // Six rows with PyTorch references; a batch of b rows cycles through them.
+  std::vector<const float*> rows, refs;
+  rows.push_back(one.inputs[0].data_as<float>());
+  refs.push_back(one.outputs[0].data_as<float>());
+  for (int r = 0; r < 5; ++r) {
+    rows.push_back(five.inputs[0].data_as<float>() + 7 * r);
+    refs.push_back(five.outputs[0].data_as<float>() + r);
+  }
+  Session session(model);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int64_t k = 0; k <= 40; ++k) {
+      const int64_t batch = pass == 0 ? k : 40 - k;
+      std::vector<float> x(static_cast<size_t>(batch * 7) + 1);
+      std::vector<float> want(static_cast<size_t>(batch) + 1);
+      for (int64_t r = 0; r < batch; ++r) {
+        std::copy(rows[r % 6], rows[r % 6] + 7, x.begin() + 7 * r);
+        want[r] = *refs[r % 6];
+      }
+      INFO("pass " << pass << ", batch " << batch);
+      auto views = run_ok(session, {TensorView::of(x.data(), {batch, 7})});
+      REQUIRE(views[0].shape == Dims{batch, 1});
+      testing::check_close(views[0], TensorView::of(want.data(), {batch, 1}), kRtol, kAtol);
+      auto owned = model.try_infer({TensorView::of(x.data(), {batch, 7})});
+      REQUIRE(owned.ok());
+      testing::check_close((*owned)[0].view(), TensorView::of(want.data(), {batch, 1}), kRtol, kAtol);
+    }
+    if (pass == 0) CHECK(session.plans_built() == 41);
+  }
+}
+
 TEST_CASE("bad inputs are errors naming the input and its expected shape") {
   Model model = load("mlp");
   const std::string name = model.inputs()[0].name;
