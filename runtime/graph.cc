@@ -148,15 +148,7 @@ absl::Status GraphBuilder::sort_topologically() {
   std::vector<int> pending(n, 0);
   for (size_t i = 0; i < n; ++i) {
     std::vector<ValueId> deps(g_->nodes_[i].inputs.begin(), g_->nodes_[i].inputs.end());
-    for (const Attribute& a : g_->nodes_[i].attributes) {
-      std::vector<std::string> refs;
-      if (a.g) collect_outer_refs(*a.g, &refs);
-      for (const auto& sub : a.graphs) collect_outer_refs(*sub, &refs);
-      for (const std::string& r : refs) {
-        ValueId id = g_->find_value(r);
-        if (id != kNoValue) deps.push_back(id);
-      }
-    }
+    deps.insert(deps.end(), g_->nodes_[i].implicit_inputs.begin(), g_->nodes_[i].implicit_inputs.end());
     absl::flat_hash_set<int32_t> producers;
     for (ValueId v : deps) {
       if (v == kNoValue) continue;
@@ -233,39 +225,83 @@ absl::Status GraphBuilder::bind_and_infer() {
         absl::StrCat("unsupported operator", unsupported.size() > 1 ? "s: " : ": ", absl::StrJoin(unsupported, "; ")));
   }
   if (is_subgraph_) return absl::OkStatus();  // subgraphs are inferred by their control-flow op
+  return infer_nodes(*g_, value_infos_);
+}
 
-  for (Node& node : g_->nodes_) {
+namespace {
+// Gives a subgraph's outer-scope values the types of the enclosing graph's values they name.
+void type_outer_values(const Node& node, const std::vector<Value>& values) {
+  auto visit = [&](const Graph& sub) {
+    auto& sub_values = const_cast<std::vector<Value>&>(sub.values());
+    for (Value& v : sub_values) {
+      if (!v.is_outer_scope) continue;
+      for (size_t k = 0; k < node.implicit_names.size(); ++k) {
+        if (node.implicit_names[k] == v.name) {
+          v.dtype = values[node.implicit_inputs[k]].dtype;
+          v.shape = values[node.implicit_inputs[k]].shape;
+        }
+      }
+    }
+  };
+  for (const Attribute& a : node.attributes) {
+    if (a.g) visit(*a.g);
+    for (const auto& g : a.graphs) visit(*g);
+  }
+}
+}  // namespace
+
+absl::Status GraphBuilder::infer_nodes(Graph& g, const std::map<std::string, std::pair<DType, SymShape>>& value_infos) {
+  for (Node& node : g.nodes_) {
     for (size_t k = 0; k < node.inputs.size(); ++k) {
       ValueId in = node.inputs[k];
-      if (in != kNoValue && g_->values_[in].dtype == DType::kUndefined) {
-        return node_error(node, absl::StrCat("input ", k, " ('", g_->values_[in].name,
+      if (in != kNoValue && g.values_[in].dtype == DType::kUndefined) {
+        return node_error(node, absl::StrCat("input ", k, " ('", g.values_[in].name,
                                              "') has no known element type"));
       }
     }
-    InferContext ctx(node, g_->values_);
+    type_outer_values(node, g.values_);
+    InferContext ctx(node, g.values_);
     // infer() is the only mutating call an operator sees; it runs once, before the op is shared.
     SOFIE_RETURN_IF_ERROR(const_cast<Op&>(*node.op).infer(ctx));
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       ValueId out = node.outputs[k];
       if (out == kNoValue) continue;
-      Value& v = g_->values_[out];
+      Value& v = g.values_[out];
       if (v.dtype == DType::kUndefined) {
-        auto it = value_infos_.find(v.name);
-        if (it == value_infos_.end()) {
+        auto it = value_infos.find(v.name);
+        if (it == value_infos.end()) {
           return node_error(node, absl::StrCat("output ", k, " ('", v.name, "') got no element type"));
         }
         v.dtype = it->second.first;
         v.shape = it->second.second;
       }
     }
-    SOFIE_RETURN_IF_ERROR(fold_if_constant(node));
+    SOFIE_RETURN_IF_ERROR(fold_if_constant(g, node));
   }
   return absl::OkStatus();
 }
 
+absl::Status infer_subgraph(const Graph& subgraph, absl::Span<const std::pair<DType, SymShape>> inputs) {
+  Graph& g = const_cast<Graph&>(subgraph);  // still loading: the subgraph is not shared yet
+  if (inputs.size() != g.inputs_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("subgraph '", g.name_, "' has ", g.inputs_.size(),
+                                                   " inputs, its operator passes ", inputs.size()));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Value& v = g.values_[g.inputs_[i]];
+    if (v.dtype == DType::kUndefined) v.dtype = inputs[i].first;
+    if (v.dtype != inputs[i].first) {
+      return absl::InvalidArgumentError(absl::StrCat("subgraph '", g.name_, "' input '", v.name, "' is declared ",
+                                                     dtype_name(v.dtype), " but receives ", dtype_name(inputs[i].first)));
+    }
+    if (!v.shape.rank_known()) v.shape = inputs[i].second;
+  }
+  return GraphBuilder::infer_nodes(g, {});
+}
+
 // Load-time constant folding: a node whose inputs are all known (Constant, ops on initializers, shape
 // arithmetic on static shapes) is evaluated once here; plans then skip it.
-absl::Status GraphBuilder::fold_if_constant(const Node& node) {
+absl::Status GraphBuilder::fold_if_constant(Graph& g, const Node& node) {
   if (!node.op->foldable()) return absl::OkStatus();
   std::vector<const TensorView*> inputs;
   for (ValueId in : node.inputs) {
@@ -273,17 +309,17 @@ absl::Status GraphBuilder::fold_if_constant(const Node& node) {
       inputs.push_back(nullptr);
       continue;
     }
-    const Value& v = g_->values_[in];
+    const Value& v = g.values_[in];
     if (!v.constant) return absl::OkStatus();
     inputs.push_back(&v.constant->view());
   }
   std::vector<DType> out_dtypes;
-  for (ValueId out : node.outputs) out_dtypes.push_back(out == kNoValue ? DType::kUndefined : g_->values_[out].dtype);
+  for (ValueId out : node.outputs) out_dtypes.push_back(out == kNoValue ? DType::kUndefined : g.values_[out].dtype);
   SOFIE_ASSIGN_OR_RETURN(std::vector<Tensor> results, evaluate_node(node, inputs, out_dtypes));
   for (size_t k = 0; k < node.outputs.size(); ++k) {
     ValueId out = node.outputs[k];
     if (out == kNoValue) continue;
-    Value& v = g_->values_[out];
+    Value& v = g.values_[out];
     v.shape = SymShape::of(results[k].shape());
     v.constant = std::make_shared<const Tensor>(std::move(results[k]));
   }
@@ -316,6 +352,28 @@ absl::StatusOr<std::shared_ptr<const Graph>> GraphBuilder::finish() && {
         }
       }
       node.inputs.push_back(id);
+    }
+  }
+  // Values the nodes' subgraphs read from this scope (or, for a subgraph, from further out).
+  for (Node& node : g_->nodes_) {
+    std::vector<std::string> refs;
+    for (const Attribute& a : node.attributes) {
+      if (a.g) collect_outer_refs(*a.g, &refs);
+      for (const auto& sub : a.graphs) collect_outer_refs(*sub, &refs);
+    }
+    for (const std::string& name : refs) {
+      if (std::find(node.implicit_names.begin(), node.implicit_names.end(), name) != node.implicit_names.end()) continue;
+      ValueId id = g_->find_value(name);
+      if (id == kNoValue) {
+        if (!is_subgraph_) {
+          return node_error(node, absl::StrCat("a subgraph reads '", name,
+                                               "', which no enclosing graph defines"));
+        }
+        SOFIE_ASSIGN_OR_RETURN(id, define(name, "an outer-scope value"));
+        g_->values_[id].is_outer_scope = true;
+      }
+      node.implicit_inputs.push_back(id);
+      node.implicit_names.push_back(name);
     }
   }
   for (const std::string& out : output_names_) {

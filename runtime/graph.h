@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "runtime/shape.h"
 #include "runtime/tensor.h"
 
@@ -60,6 +61,10 @@ struct Node {
   std::vector<ValueId> inputs;
   std::vector<ValueId> outputs;
   std::vector<Attribute> attributes;
+  // Values of this graph (or of enclosing ones) that the node's subgraphs read by name, in the order of
+  // `implicit_names`. Empty for nodes without subgraphs.
+  std::vector<ValueId> implicit_inputs;
+  std::vector<std::string> implicit_names;
   // The operator implementation, bound at load time from the registry (null only inside the loader).
   std::shared_ptr<const Op> op;
 
@@ -67,6 +72,11 @@ struct Node {
   // "Gemm node 'fc1'", for error messages.
   std::string describe() const;
 };
+
+// For control-flow operators' infer(): shape inference of a subgraph (an If branch, a Loop or Scan body)
+// given the types its operator passes to its formal inputs. Outer-scope values were typed from the
+// enclosing graph just before the operator's infer() ran. Call only from infer() (while loading).
+absl::Status infer_subgraph(const Graph& subgraph, absl::Span<const std::pair<DType, SymShape>> inputs);
 
 class Graph {
  public:
@@ -85,6 +95,7 @@ class Graph {
 
  private:
   friend class GraphBuilder;
+  friend absl::Status infer_subgraph(const Graph& subgraph, absl::Span<const std::pair<DType, SymShape>> inputs);
   std::string name_;
   std::vector<Value> values_;
   std::vector<Node> nodes_;
@@ -118,7 +129,10 @@ class GraphBuilder {
   absl::StatusOr<ValueId> define(const std::string& name, const std::string& what);
   absl::Status sort_topologically();
   absl::Status bind_and_infer();
-  absl::Status fold_if_constant(const Node& node);
+  // Symbolic inference (and constant folding) of every node of `g`, in order.
+  static absl::Status infer_nodes(Graph& g, const std::map<std::string, std::pair<DType, SymShape>>& value_infos);
+  static absl::Status fold_if_constant(Graph& g, const Node& node);
+  friend absl::Status infer_subgraph(const Graph& subgraph, absl::Span<const std::pair<DType, SymShape>> inputs);
 
   std::unique_ptr<Graph> g_;
   std::vector<std::vector<std::string>> node_inputs_;  // per node, resolved in finish()

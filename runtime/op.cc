@@ -78,6 +78,17 @@ void InferContext::set_output_constant(int i, Tensor value) {
   v.constant = std::make_shared<const Tensor>(std::move(value));
 }
 
+absl::StatusOr<TensorView*> RunContext::allocate_output(int i, Dims shape) const {
+  if (!has_output(i)) return outputs[i];
+  TensorView& out = *outputs[i];
+  auto n = checked_num_elements(shape);
+  if (!n.ok()) return error(absl::StrCat("output ", i, ": ", n.status().message()));
+  if (allocator == nullptr) return absl::InternalError(absl::StrCat(node->describe(), ": no allocator for a dynamic output"));
+  out.shape = std::move(shape);
+  out.data = allocator->allocate(static_cast<size_t>(*n) * dtype_size(out.dtype));
+  return &out;
+}
+
 OpRegistry& OpRegistry::global() {
   static OpRegistry* registry = new OpRegistry();
   return *registry;

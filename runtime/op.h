@@ -130,6 +130,10 @@ class ReshapeContext {
   // Output `output` is `input` reinterpreted (same bytes, new shape): no copy, no run() needed for it.
   // Only for ops whose run() then does nothing for that output (Reshape, Flatten, Squeeze, ...).
   void set_alias(int output, int input) { alias_of_ = input; alias_output_ = output; }
+  // Output `i`'s shape depends on the input *data* (NonZero, Unique, If, Loop, ...): no shape is set here;
+  // run() allocates it with RunContext::allocate_output. Plans containing such an op run eagerly
+  // (reshape per node per call, memory from a per-session bump arena).
+  void set_output_dynamic(int i) { dynamic_outputs_ |= uint64_t{1} << i; shapes_set_ |= uint64_t{1} << i; }
   template <typename P>
   P& make_params() {
     auto p = std::make_unique<P>();
@@ -142,6 +146,8 @@ class ReshapeContext {
   // For the planner.
   const Port& output(int i) const { return outputs_[i]; }
   bool output_shape_set(int i) const { return (shapes_set_ >> i) & 1; }
+  bool output_dynamic(int i) const { return (dynamic_outputs_ >> i) & 1; }
+  bool any_output_dynamic() const { return dynamic_outputs_ != 0; }
   size_t workspace() const { return workspace_; }
   int alias_input() const { return alias_of_; }
   int alias_output() const { return alias_output_; }
@@ -155,12 +161,38 @@ class ReshapeContext {
   std::vector<Port> inputs_;
   std::vector<Port> outputs_;
   uint64_t shapes_set_ = 0;
+  uint64_t dynamic_outputs_ = 0;
   size_t workspace_ = 0;
   int alias_of_ = -1;
   int alias_output_ = -1;
   std::unique_ptr<OpParams> params_;
   std::vector<Tensor> output_values_;
   mutable uint64_t wanted_values_ = 0;
+};
+
+// Memory for outputs whose shape is only known while running (see ReshapeContext::set_output_dynamic).
+class OutputAllocator {
+ public:
+  virtual ~OutputAllocator() = default;
+  // 64-byte aligned; valid until the end of the current inference.
+  virtual void* allocate(size_t bytes) = 0;
+};
+
+struct RunContext;
+
+// Runs a node's subgraphs (If branches, Loop/Scan bodies) from the node's run(), eagerly, with memory
+// from the current inference's bump arena. Given only to nodes of plans that run eagerly (any node with a
+// subgraph marks its outputs dynamic).
+class SubgraphRunner {
+ public:
+  virtual ~SubgraphRunner() = default;
+  // `inputs`: the subgraph's formal inputs; its outer-scope values are taken from the parent node's
+  // implicit inputs (by name). `outputs` receive views valid until release() of an earlier mark().
+  virtual absl::Status run(const Graph& subgraph, const RunContext& parent, absl::Span<const TensorView> inputs,
+                           std::vector<TensorView>* outputs) = 0;
+  // Bump-arena position; release(mark) frees everything allocated after it (a Loop body per iteration).
+  virtual size_t mark() = 0;
+  virtual void release(size_t mark) = 0;
 };
 
 // Run time: buffers are bound, shapes are those reshape produced.
@@ -172,6 +204,10 @@ struct RunContext {
   int num_outputs = 0;
   void* workspace = nullptr;
   const OpParams* params = nullptr;
+  // Values of enclosing scopes that the node's subgraphs read (Node::implicit_inputs order).
+  const TensorView* const* implicit_inputs = nullptr;
+  OutputAllocator* allocator = nullptr;  // set when the plan runs eagerly
+  SubgraphRunner* subgraphs = nullptr;   // set when the plan runs eagerly
 
   bool has_input(int i) const { return i < num_inputs && inputs[i] != nullptr; }
   const TensorView& input(int i) const { return *inputs[i]; }
@@ -180,6 +216,8 @@ struct RunContext {
   template <typename P>
   const P& params_as() const { return *static_cast<const P*>(params); }
   absl::Status error(absl::string_view message) const { return node_error(*node, message); }
+  // For dynamic outputs: gives output `i` its shape and memory (zero-filled is not promised).
+  absl::StatusOr<TensorView*> allocate_output(int i, Dims shape) const;
 };
 
 class Op {

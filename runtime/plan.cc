@@ -180,13 +180,22 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
     for (ValueId v : node.outputs) out_dtypes.push_back(v == kNoValue ? DType::kUndefined : slots[v].dtype);
     ReshapeContext ctx(node, in_ports, output_ports(node, out_dtypes));
     absl::Status reshaped = node.op->reshape(ctx);
+    auto eager_plan = [&] {
+      auto eager = std::make_shared<Plan>();
+      eager->graph_ = graph;
+      eager->eager_ = true;
+      return std::shared_ptr<const Plan>(std::move(eager));
+    };
     if (!reshaped.ok()) {
+      if (ctx.wanted_values() == 0) return reshaped;
       for (size_t k = 0; k < node.inputs.size() && k < 64; ++k) {
         if ((ctx.wanted_values() >> k) & 1) *wanted_inputs |= valuable_inputs_upstream(g, slots, node.inputs[k]);
       }
       *wanted_inputs &= ~valued_inputs;
-      return reshaped;
+      if (*wanted_inputs != 0) return reshaped;  // the caller keys plans on those inputs and retries
+      return eager_plan();  // a shape computed from tensor data: only known while running
     }
+    if (ctx.any_output_dynamic()) return eager_plan();
     SOFIE_RETURN_IF_ERROR(check_reshape_outputs(node, ctx));
 
     // Outputs known from shapes alone (Shape, Size) become plan constants.

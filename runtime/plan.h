@@ -52,6 +52,9 @@ class Plan {
                                                            uint64_t valued_inputs, uint64_t* wanted_inputs);
 
   const Graph& graph() const { return *graph_; }
+  // The graph's shapes depend on data (an op with a dynamic output, or a shape computed from tensor
+  // data): this plan holds nothing and the session runs the graph eagerly (runtime/eager.h).
+  bool eager() const { return eager_; }
   const std::vector<Slot>& slots() const { return slots_; }
   const std::vector<Step>& steps() const { return steps_; }
   size_t arena_bytes() const { return arena_bytes_; }
@@ -65,6 +68,7 @@ class Plan {
   std::vector<std::unique_ptr<Tensor>> constants_;  // plan-time folded values
   size_t arena_bytes_ = 0;
   size_t unshared_bytes_ = 0;
+  bool eager_ = false;
 };
 
 // Graph inputs up to this many int32/int64 elements may have their values keyed into plans.

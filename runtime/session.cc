@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/eager.h"
 #include "runtime/model_impl.h"
 #include "runtime/plan.h"
 
@@ -28,6 +29,8 @@ struct Session::State {
   std::vector<size_t> step_input_begin, step_output_begin;
   std::vector<std::pair<ValueId, int32_t>> input_slots;  // (value, graph input) incl. aliases of inputs
   std::vector<TensorView> outputs;
+
+  BumpArena eager_arena;  // for plans that run eagerly
 
   bool profiling = false;
   std::vector<int64_t> node_calls;
@@ -152,6 +155,12 @@ absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const Tenso
     }
   }
   const std::shared_ptr<const Plan>& plan = st.local_plans.front().second;
+  if (plan->eager()) {
+    st.eager_arena.reset();
+    SOFIE_RETURN_IF_ERROR(run_eager(plan->graph(), inputs, {}, st.eager_arena, &st.outputs,
+                                    st.profiling ? &st.node_us : nullptr, st.profiling ? &st.node_calls : nullptr));
+    return absl::Span<const TensorView>(st.outputs);
+  }
   if (st.bound != plan) st.bind(plan);
   SOFIE_RETURN_IF_ERROR(st.execute(inputs));
   return absl::Span<const TensorView>(st.outputs);

@@ -433,6 +433,11 @@ def batchnorm_cases():
 
 
 def symbolic_cases():
+    # A target shape computed from tensor data: the plan runs eagerly (reshape per call with the values).
+    x = rand(2, 3)
+    case("reshape_shape_from_data_eager",
+         [node("Cast", ["F"], ["S"], name="to_int", to=TensorProto.INT64), node("Reshape", ["X", "S"], ["Y"])],
+         [("X", x), ("F", np.array([3, 2], np.float32))], [("Y", x.reshape(3, 2))], opset=13)
     """Load-time shape inference keeps dim_param symbols where they are derivable."""
     x = rand(2, 3, 4)
     sym = {"X": ["batch", 3, 4]}
@@ -489,13 +494,6 @@ def error_cases():
       [("X", rand(2, 3))], [("Y", rand(1))], ["[2,3]"], initializers={"shape": np.array([4, 2], np.int64)})
     e("reshape_two_minus_one", "Reshape", [node("Reshape", ["X", "shape"], ["Y"], name="rs2")],
       [("X", rand(2, 3))], [("Y", rand(1))], ["more than one -1"], initializers={"shape": np.array([-1, -1], np.int64)})
-    # A target shape computed from float data at run time cannot be planned (a shape that is a small
-    # integer graph input can: plans are then keyed on its value, see the ONNX node suite's reshape cases).
-    e("reshape_shape_unknown", "Reshape",
-      [node("Cast", ["F"], ["S"], name="to_int", to=TensorProto.INT64),
-       node("Reshape", ["X", "S"], ["Y"], name="rs3")],
-      [("X", rand(2, 3)), ("F", np.array([3, 2], np.float32))], [("Y", rand(1))],
-      ["must be known when planning", "code=UNIMPLEMENTED"])
     e("flatten_axis_range", "Flatten", [node("Flatten", ["X"], ["Y"], name="fl", axis=3)],
       [("X", rand(2, 3))], [("Y", rand(1))], ["axis 3"])
     e("squeeze_not_one", "Squeeze", [node("Squeeze", ["X", "axes"], ["Y"], name="sq")],
