@@ -14,6 +14,7 @@
 #include "tools/check.h"
 #include "tools/cli.h"
 #include "tools/inspect.h"
+#include "tools/ops_list.h"
 #include "tools/run_command.h"
 
 namespace sofie::tools {
@@ -28,6 +29,8 @@ commands:
         inputs and outputs with symbolic shapes, opsets, operator histogram, unsupported operators
   check PATH... [--rtol R] [--atol A] [--tier interp]
         run ONNX backend-layout test cases (model.onnx + test_data_set_N/) and compare the outputs
+  ops [--markdown]
+        the operators sofie supports, with their opset ranges
 
 'sofie <command> --help' describes a command. Relative paths are taken from $BUILD_WORKING_DIRECTORY
 when set (as under 'bazel run').
@@ -96,6 +99,23 @@ int check_command(const std::vector<std::string>& argv) {
   return summary->failed == 0 ? kExitOk : kExitFailure;
 }
 
+const char kOpsUsage[] = R"(usage: sofie ops [--markdown]
+
+Lists the operators sofie supports, one per line with the opset ranges each implementation covers
+("Softmax 1-12, 13-21"). --markdown prints the README's paragraph instead.
+)";
+
+int ops_command(const std::vector<std::string>& argv) {
+  const ParsedArgs args = parse_args(argv, {{"markdown", false}}, "sofie ops");
+  if (args.has("help")) {
+    std::fputs(kOpsUsage, stdout);
+    return kExitOk;
+  }
+  if (!args.positional.empty()) usage_error("ops: takes no arguments (see 'sofie ops --help')");
+  std::fputs((args.has("markdown") ? format_ops_markdown() : format_ops_plain()).c_str(), stdout);
+  return kExitOk;
+}
+
 int dispatch(const std::vector<std::string>& args) {
   if (args.empty()) {
     std::fputs(kUsage, stderr);
@@ -117,7 +137,8 @@ int dispatch(const std::vector<std::string>& args) {
   if (command == "run") return run_command(rest);
   if (command == "inspect") return inspect_command(rest);
   if (command == "check") return check_command(rest);
-  usage_error(absl::StrCat("unknown command '", command, "' (commands: run, inspect, check; see 'sofie --help')"));
+  if (command == "ops") return ops_command(rest);
+  usage_error(absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, ops; see 'sofie --help')"));
 }
 
 }  // namespace
