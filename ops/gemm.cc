@@ -149,6 +149,7 @@ struct MatMulParams : OpParams {
   // One GEMM per batch entry, A and B at these element offsets. A batch-free B with a dense batched A
   // collapses into a single GEMM of batch * M rows (no offsets).
   std::vector<int64_t> a_offsets, b_offsets;
+  bool batched = false;  // per-entry GEMMs at the offsets above (else one GEMM)
 };
 
 class MatMulOp : public Op {
@@ -224,7 +225,9 @@ class MatMulOp : public Op {
       p.M *= batch_count;
       return absl::OkStatus();
     }
-    // Offsets per batch entry: walk the output batch index, broadcasting dims of size 1.
+    // Offsets per batch entry (none for an empty batch): walk the output batch index, broadcasting dims
+    // of size 1.
+    p.batched = true;
     const size_t rank = batch->size();
     Dims a_pad(rank, 1), b_pad(rank, 1);
     std::copy(a_batch.begin(), a_batch.end(), a_pad.end() - a_batch.size());
@@ -254,7 +257,7 @@ class MatMulOp : public Op {
     const float* a = ctx.input(0).data_as<float>();
     const float* b = ctx.input(1).data_as<float>();
     float* y = ctx.output(0).data_as<float>();
-    if (p.a_offsets.empty()) {
+    if (!p.batched) {
       sofie_gemm_f32(0, 0, p.M, p.N, p.K, 1.0f, a, p.K, b, p.ldb, 0.0f, y, p.N);
       return absl::OkStatus();
     }

@@ -19,7 +19,9 @@ class ViewOp : public Op {
  protected:
   static absl::Status finish(ReshapeContext& ctx, Dims out) {
     const int64_t in_count = num_elements(ctx.input_shape(0));
-    if (num_elements(out) != in_count) {
+    auto out_count = checked_num_elements(out);
+    if (!out_count.ok()) return ctx.error(out_count.status().message());
+    if (*out_count != in_count) {
       return ctx.error(absl::StrCat("cannot view input ", dims_string(ctx.input_shape(0)), " (", in_count,
                                     " elements) as ", dims_string(out)));
     }
@@ -133,6 +135,9 @@ class ReshapeOp : public ViewOp {
       } else if (v < 0) {
         return ctx.error(absl::StrCat("shape ", dims_string(*values), " has an invalid dimension ", v));
       }
+      if (v != 0 && known > kMaxElements / v) {
+        return ctx.error(absl::StrCat("shape ", dims_string(*values), " has more than 2^36 elements"));
+      }
       known *= v;
       out.push_back(v);
     }
@@ -176,6 +181,9 @@ class ReshapeOp : public ViewOp {
     }
     if (infer_at >= 0 && in.rank_known()) out[infer_at] = infer_minus_one(in.dims(), out, infer_at);
     SymShape result(std::move(out));
+    if (result.is_static() && !checked_num_elements(result.to_dims()).ok()) {
+      return ctx.error(absl::StrCat("shape ", result.to_string(), " has more than 2^36 elements"));
+    }
     if (in.is_static() && result.is_static() && num_elements(in.to_dims()) != num_elements(result.to_dims())) {
       return ctx.error(absl::StrCat("cannot reshape ", in.to_string(), " (", num_elements(in.to_dims()),
                                     " elements) to ", result.to_string()));

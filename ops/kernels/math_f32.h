@@ -51,7 +51,8 @@ inline float exp_f32(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * r2 + r + 1.0f;
   // t_bits - bits(kRoundMagic) is n; 2^n has exponent field n + 127.
-  int32_t scale_bits = (t_bits - 0x4B400000 + 127) << 23;
+  // In uint32: a NaN input reaches here unclamped, and a signed shift would overflow.
+  uint32_t scale_bits = (static_cast<uint32_t>(t_bits) - 0x4B400000u + 127u) << 23;
   float scale;
   std::memcpy(&scale, &scale_bits, sizeof scale);
   return p * scale;

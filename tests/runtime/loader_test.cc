@@ -382,6 +382,19 @@ TEST_CASE("huge dimensions are an error, without trying to allocate") {
   }
 }
 
+TEST_CASE("a reshape target whose element count overflows is an error naming the node") {
+  // Rejected at load (the target is a constant) or when planning; never by wrapping around.
+  auto model = Model::try_load(bad_model("reshape_overflow.onnx"));
+  if (!model.ok()) {
+    CHECK_THAT(message(model.status()), Contains("overflowing_reshape"));
+  } else {
+    std::vector<float> x(6, 1.0f);
+    auto outs = model->try_infer({TensorView::of(x.data(), {2, 3})});
+    REQUIRE_FALSE(outs.ok());
+    CHECK_THAT(message(outs.status()), Contains("overflowing_reshape"));
+  }
+}
+
 TEST_CASE("negative dimensions are an error") {
   CHECK_THAT(load_error(bad_model("negative_initializer.onnx")), Contains("neg_w"));
   CHECK_THAT(load_error(bad_model("negative_input.onnx")), Contains("neg_in") && Contains("-2"));

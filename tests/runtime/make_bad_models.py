@@ -220,6 +220,13 @@ def main():
                              numpy_helper.from_array(np.array([2.0], np.float32), "twice")], check=False),
          "duplicate_initializer.onnx")
 
+    # A Reshape target whose element count overflows int64: [2, INT64_MAX] for a [2,3] input.
+    save(model([helper.make_node("Reshape", ["x", "target"], ["y"], name="overflowing_reshape")],
+               [float_input("x", [2, 3])], [float_input("y", None)],
+               initializers=[numpy_helper.from_array(np.array([2, np.iinfo(np.int64).max], np.int64), "target")],
+               check=False),
+         "reshape_overflow.onnx")
+
     # raw_data of 20 bytes for a float [2,3] (24 bytes expected).
     save(model([helper.make_node("Add", ["x", "bad_weight"], ["y"], name="add")], [float_input("x", [2, 3])],
                [float_input("y", [2, 3])], initializers=[raw_initializer("bad_weight", [2, 3], b"\x00" * 20)],
