@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "runtime/op.h"
+#include "runtime/passes.h"
 #include "runtime/plan.h"
 #include "runtime/status.h"
 
@@ -386,6 +387,7 @@ absl::StatusOr<std::shared_ptr<const Graph>> GraphBuilder::finish() && {
   }
   SOFIE_RETURN_IF_ERROR(sort_topologically());
   SOFIE_RETURN_IF_ERROR(bind_and_infer());
+  if (!is_subgraph_) SOFIE_RETURN_IF_ERROR(run_graph_passes(*g_));
   return std::shared_ptr<const Graph>(std::move(g_));
 }
 

@@ -88,6 +88,10 @@ class Graph {
   // Graph inputs that are not initializers, in declaration order.
   const std::vector<ValueId>& inputs() const { return inputs_; }
   const std::vector<ValueId>& outputs() const { return outputs_; }
+  // What the load-time graph passes did (runtime/passes.h).
+  int passes_matmul_add_fused() const { return pass_counts_[0]; }
+  int passes_batchnorm_folded() const { return pass_counts_[1]; }
+  int passes_dead_removed() const { return pass_counts_[2]; }
   // opset per domain ("" is the default ONNX domain).
   const std::map<std::string, int>& opsets() const { return opsets_; }
   // kNoValue when absent.
@@ -95,6 +99,7 @@ class Graph {
 
  private:
   friend class GraphBuilder;
+  friend class GraphRewriter;
   friend absl::Status infer_subgraph(const Graph& subgraph, absl::Span<const std::pair<DType, SymShape>> inputs);
   std::string name_;
   std::vector<Value> values_;
@@ -103,6 +108,7 @@ class Graph {
   std::vector<ValueId> outputs_;
   std::map<std::string, int> opsets_;
   absl::flat_hash_map<std::string, ValueId> by_name_;
+  int pass_counts_[3] = {0, 0, 0};
 };
 
 // Mutable construction of a Graph, used by the loader; `finish` validates, sorts, binds operators and
