@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "ops/cast.h"
 #include "ops/op_util.h"
 #include "ops/vec_loop.h"
 #include "runtime/op.h"
@@ -64,17 +65,7 @@ class CastOp : public Op {
     TensorView& y = ctx.output(0);
     const int64_t n = x.numel();
     if (n == 0) return absl::OkStatus();
-    if (x.dtype == to_) {
-      if (y.data != x.data) std::memcpy(y.data, x.data, x.nbytes());
-      return absl::OkStatus();
-    }
-    visit_any(x.dtype, [&](auto from_zero) {
-      using From = decltype(from_zero);
-      visit_any(to_, [&](auto to_zero) {
-        using To = decltype(to_zero);
-        map_unary(n, x.data_as<From>(), y.data_as<To>(), [](From v) { return convert<To>(v); });
-      });
-    });
+    cast_elements(x.dtype, x.data, to_, y.data, n);
     return absl::OkStatus();
   }
 
@@ -85,4 +76,19 @@ class CastOp : public Op {
 SOFIE_REGISTER_OP("", "Cast", 6, kMaxOpset, &CastOp::create);
 
 }  // namespace
+
+void cast_elements(DType from, const void* in, DType to, void* out, int64_t n) {
+  if (n == 0) return;
+  if (from == to) {
+    if (out != in) std::memcpy(out, in, static_cast<size_t>(n) * dtype_size(from));
+    return;
+  }
+  visit_any(from, [&](auto from_zero) {
+    using From = decltype(from_zero);
+    visit_any(to, [&](auto to_zero) {
+      using To = decltype(to_zero);
+      map_unary(n, static_cast<const From*>(in), static_cast<To*>(out), [](From v) { return convert<To>(v); });
+    });
+  });
+}
 }  // namespace sofie::ops

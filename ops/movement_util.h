@@ -1,0 +1,35 @@
+// Shared by the data-movement operators (Slice, Expand, Tile, DepthToSpace, SpaceToDepth, Einsum's
+// layout copies): a copy that walks the output in row-major order and reads the input through per-dim
+// strides of any sign (0 = broadcast). Planned once in reshape(), run without allocation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "absl/types/span.h"
+#include "runtime/op.h"
+#include "runtime/tensor.h"
+
+namespace sofie::ops {
+
+// Loop levels a strided copy may need after merging dims (Tile doubles the rank).
+inline constexpr int kMaxStridedLoops = 32;
+
+struct StridedCopy : OpParams {
+  int64_t total = 0;        // output elements
+  int64_t in_offset = 0;    // elements from the input's start to the first element read
+  size_t element_size = 0;  // bytes
+  Dims dims;                // loop sizes, outermost first; size-1 dims dropped, contiguous runs merged
+  Dims in_strides;          // input elements per step of each loop
+};
+
+// Plans a copy of an output of shape `dims` whose element at index (i_0, ..., i_n) is
+// input[in_offset + sum_d i_d * in_strides[d]]. False when more than kMaxStridedLoops loops remain after
+// merging (the caller reports the error).
+bool plan_strided_copy(absl::Span<const int64_t> dims, absl::Span<const int64_t> in_strides, int64_t in_offset,
+                       size_t element_size, StridedCopy& out);
+
+// Runs a planned copy; `out` is dense. Every input element read lies inside the planned range.
+void run_strided_copy(const StridedCopy& p, const void* in, void* out);
+
+}  // namespace sofie::ops
