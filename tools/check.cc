@@ -123,6 +123,22 @@ CaseResult check_case_unguarded(const std::string& dir, const std::string& name,
                         "load failed");
   }
 
+  // Random generators: the expected outputs come from another generator and cannot be reproduced.
+  if (absl::StatusOr<ModelSummary> summary = inspect_model_file(model_path); summary.ok()) {
+    std::vector<std::string> random_ops;
+    for (const OpUse& op : summary->ops) {
+      if (op.domain.empty() && (op.op_type.rfind("Random", 0) == 0 || op.op_type == "Bernoulli" ||
+                                op.op_type == "Multinomial")) {
+        random_ops.push_back(op.op_type);
+      }
+    }
+    if (!random_ops.empty()) {
+      return finish(result, CaseStatus::kSkip,
+                    absl::StrCat("random operators (", absl::StrJoin(random_ops, ", "),
+                                 "): the expected outputs come from another generator"));
+    }
+  }
+
   const std::vector<fs::path> data_sets = data_set_dirs(case_dir);
   if (data_sets.empty()) return finish(result, CaseStatus::kFail, "no test_data_set_N folders");
   const size_t num_inputs = model->inputs().size();
