@@ -1,6 +1,7 @@
-// Softmax, both semantics: before opset 13 the input is coerced to 2-D at `axis` (default 1) and each row
-// [prod(dims[:axis]), prod(dims[axis:])] is normalised; from opset 13 it normalises along `axis` alone
-// (default -1). float32 uses the vectorisable exp of ops/kernels/math_f32.h, float64 std::exp.
+// Softmax and LogSoftmax, both semantics: before opset 13 the input is coerced to 2-D at `axis` (default 1)
+// and each row [prod(dims[:axis]), prod(dims[axis:])] is normalised; from opset 13 it normalises along
+// `axis` alone (default -1). float32 uses the vectorisable exp of ops/kernels/math_f32.h, float64 std::exp.
+// LogSoftmax is x - max - log(sum(exp(x - max))), never log(softmax) (which underflows to -inf).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -58,23 +59,28 @@ T row_sum(int64_t n, const T* x) {
   return s;
 }
 
-// Contiguous rows of n.
+// Contiguous rows of n. For LogSoftmax the exponentials go through y before y gets x - log-sum-exp.
 template <typename T>
-void softmax_rows(int64_t rows, int64_t n, const T* x, T* y) {
+void softmax_rows(int64_t rows, int64_t n, const T* x, T* y, bool log) {
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * n;
     T* yr = y + r * n;
     const T m = row_max(n, xr);
     map_unary(n, xr, yr, [m](T v) { return exp_of(v - m); });
-    const T scale = T(1) / row_sum(n, yr);
-    map_unary(n, yr, yr, [scale](T v) { return v * scale; });
+    if (log) {
+      const T shift = m + std::log(row_sum(n, yr));
+      map_unary(n, xr, yr, [shift](T v) { return v - shift; });
+    } else {
+      const T scale = T(1) / row_sum(n, yr);
+      map_unary(n, yr, yr, [scale](T v) { return v * scale; });
+    }
   }
 }
 
 // Along a strided axis: the running max and sum of `inner` positions at once live in the workspace,
 // so every pass reads contiguous memory.
 template <typename T>
-void softmax_strided(const SoftmaxParams& p, const T* x, T* y, T* max, T* sum) {
+void softmax_strided(const SoftmaxParams& p, const T* x, T* y, T* max, T* sum, bool log) {
   const int64_t inner = p.inner;
   for (int64_t o = 0; o < p.outer; ++o) {
     const T* xo = x + o * p.n * inner;
@@ -91,6 +97,15 @@ void softmax_strided(const SoftmaxParams& p, const T* x, T* y, T* max, T* sum) {
       for (int64_t i = 0; i < inner; ++i) yk[i] = exp_of(xk[i] - max[i]);
       for (int64_t i = 0; i < inner; ++i) sum[i] += yk[i];
     }
+    if (log) {
+      for (int64_t i = 0; i < inner; ++i) sum[i] = max[i] + std::log(sum[i]);
+      for (int64_t k = 0; k < p.n; ++k) {
+        const T* xk = xo + k * inner;
+        T* yk = yo + k * inner;
+        for (int64_t i = 0; i < inner; ++i) yk[i] = xk[i] - sum[i];
+      }
+      continue;
+    }
     for (int64_t i = 0; i < inner; ++i) sum[i] = T(1) / sum[i];
     for (int64_t k = 0; k < p.n; ++k) {
       T* yk = yo + k * inner;
@@ -101,14 +116,15 @@ void softmax_strided(const SoftmaxParams& p, const T* x, T* y, T* max, T* sum) {
 
 class SoftmaxOp : public Op {
  public:
-  SoftmaxOp(int64_t axis, bool coerce_2d) : axis_(axis), coerce_2d_(coerce_2d) {}
+  SoftmaxOp(int64_t axis, bool coerce_2d, bool log) : axis_(axis), coerce_2d_(coerce_2d), log_(log) {}
 
+  template <bool kLog>
   static absl::StatusOr<std::unique_ptr<Op>> create(const Node& node) {
     Attrs a(node);
     const bool coerce_2d = node.opset < 13;
     const int64_t axis = a.get_int("axis", coerce_2d ? 1 : -1);
     SOFIE_RETURN_IF_ERROR(a.status());
-    return std::unique_ptr<Op>(std::make_unique<SoftmaxOp>(axis, coerce_2d));
+    return std::unique_ptr<Op>(std::make_unique<SoftmaxOp>(axis, coerce_2d, kLog));
   }
 
   absl::Status infer(InferContext& ctx) override {
@@ -150,10 +166,10 @@ class SoftmaxOp : public Op {
     auto go = [&](auto zero) {
       using T = decltype(zero);
       if (p.inner == 1) {
-        softmax_rows(p.outer, p.n, x.data_as<T>(), ctx.output(0).data_as<T>());
+        softmax_rows(p.outer, p.n, x.data_as<T>(), ctx.output(0).data_as<T>(), log_);
       } else {
         T* max = static_cast<T*>(ctx.workspace);
-        softmax_strided(p, x.data_as<T>(), ctx.output(0).data_as<T>(), max, max + p.inner);
+        softmax_strided(p, x.data_as<T>(), ctx.output(0).data_as<T>(), max, max + p.inner, log_);
       }
     };
     if (x.dtype == DType::kFloat32) {
@@ -176,10 +192,13 @@ class SoftmaxOp : public Op {
 
   int64_t axis_;
   bool coerce_2d_;
+  bool log_;
 };
 
-SOFIE_REGISTER_OP("", "Softmax", 1, 12, &SoftmaxOp::create);
-SOFIE_REGISTER_OP("", "Softmax", 13, kMaxOpset, &SoftmaxOp::create);
+SOFIE_REGISTER_OP("", "Softmax", 1, 12, &SoftmaxOp::create<false>);
+SOFIE_REGISTER_OP("", "Softmax", 13, kMaxOpset, &SoftmaxOp::create<false>);
+SOFIE_REGISTER_OP("", "LogSoftmax", 1, 12, &SoftmaxOp::create<true>);
+SOFIE_REGISTER_OP("", "LogSoftmax", 13, kMaxOpset, &SoftmaxOp::create<true>);
 
 }  // namespace
 }  // namespace sofie::ops
