@@ -1,6 +1,8 @@
 #include "runtime/model.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -19,7 +21,10 @@ std::string describe_input(const ValueInfo& info, size_t i) {
 }
 }  // namespace
 
-ModelImpl::ModelImpl(std::shared_ptr<const Graph> graph) : graph_(std::move(graph)), id_(next_model_id++) {
+ModelImpl::ModelImpl(std::shared_ptr<const Graph> graph, Tier tier, int64_t jit_threshold)
+    : graph_(std::move(graph)), id_(next_model_id++), tier_(std::make_shared<TierState>()) {
+  tier_->tier = jit_provider() == nullptr ? Tier::kInterp : tier;
+  tier_->threshold = tier == Tier::kJit ? 0 : std::max<int64_t>(jit_threshold, 0);
   for (ValueId v : graph_->inputs()) {
     const Value& value = graph_->value(v);
     inputs_.push_back({value.name, value.dtype, value.shape});
@@ -46,6 +51,88 @@ ModelImpl::ModelImpl(std::shared_ptr<const Graph> graph) : graph_(std::move(grap
       }
     }
   }
+}
+
+ModelImpl::~ModelImpl() {
+  // A compile still running holds the graph and plan it needs; wait for it rather than leave a thread.
+  if (tier_->worker.joinable()) tier_->worker.join();
+}
+
+namespace {
+constexpr int64_t kMaxCompiles = 4;     // per model: a model whose plans keep changing structure stops here
+constexpr int64_t kMaxFailures = 3;     // then blacklisted: the interpreter serves for good
+}  // namespace
+
+void ModelImpl::note_interpreted_call(const std::shared_ptr<const Plan>& plan) const {
+  TierState& t = *tier_;
+  if (t.tier == Tier::kInterp || plan->eager()) return;
+  const int64_t n = t.calls.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n < t.threshold) return;
+  std::unique_lock<std::mutex> lock(t.mu);
+  if (t.blacklisted || t.compiles >= kMaxCompiles) return;
+  if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold) {
+    if (t.worker.joinable()) t.worker.join();  // the previous compile has finished (compiling is false)
+    t.compiling = true;
+    JitProvider* jit = jit_provider();
+    t.worker = std::thread([state = tier_, graph = graph_, plan, jit, n] {
+      auto result = jit->compile(*graph, *plan);
+      std::lock_guard<std::mutex> guard(state->mu);
+      state->compiling = false;
+      ++state->compiles;
+      if (result.ok()) {
+        // Earlier code stays alive (a call may still run it) until the model dies.
+        state->history.push_back(*result);
+        state->compiled = *result;
+        state->fast.store(state->compiled.get(), std::memory_order_release);
+      } else {
+        ++state->failures;
+        state->last_error = std::string(result.status().message());
+        if (state->failures == 1) {
+          std::fprintf(stderr, "sofie: JIT compile failed, the interpreter keeps serving: %s\n",
+                       state->last_error.c_str());
+        }
+        if (state->failures >= kMaxFailures) {
+          state->blacklisted = true;
+        } else {
+          state->threshold = n + std::max<int64_t>(state->threshold, 1) * 4;  // back off
+        }
+      }
+      state->done.notify_all();
+    });
+  }
+  if (t.tier == Tier::kJit && !t.waited) {
+    t.waited = true;
+    t.done.wait(lock, [&] { return !t.compiling; });
+  }
+}
+
+TierStats ModelImpl::tier_stats() const {
+  TierState& t = *tier_;
+  std::lock_guard<std::mutex> lock(t.mu);
+  TierStats s;
+  s.tier = t.tier;
+  s.compiles = t.compiles;
+  s.failures = t.failures;
+  if (jit_provider() == nullptr) {
+    s.state = "no JIT linked";
+  } else if (t.tier == Tier::kInterp) {
+    s.state = "interpreter";
+  } else if (t.compiling) {
+    s.state = "compiling";
+  } else if (t.compiled) {
+    s.state = "compiled";
+  } else if (t.blacklisted) {
+    s.state = "failed: " + t.last_error;
+  } else {
+    s.state = t.failures ? "interpreter (compile failed: " + t.last_error + ")" : "interpreter";
+  }
+  if (t.compiled) {
+    s.compile_ms = t.compiled->compile_ms;
+    s.code_bytes = t.compiled->code_bytes;
+    s.emitted_steps = t.compiled->emitted_steps;
+    s.fallback_steps = t.compiled->fallback_steps;
+  }
+  return s;
 }
 
 absl::Status ModelImpl::check_inputs(absl::Span<const TensorView> inputs, ShapeSignature* signature) const {
@@ -135,15 +222,28 @@ absl::StatusOr<std::shared_ptr<const Plan>> ModelImpl::plan_for(const ShapeSigna
   return it->second;
 }
 
+namespace {
+absl::Status check_tier(const LoadOptions& options) {
+  if (options.tier == Tier::kJit && jit_provider() == nullptr) {
+    return absl::FailedPreconditionError("tier 'jit' asked for, but this program was built without the JIT (//jit)");
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
 absl::StatusOr<Model> Model::try_load(const std::string& path, const LoadOptions& options) {
+  SOFIE_RETURN_IF_ERROR(check_tier(options));
   SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> graph, load_onnx_file(path, options));
-  return Model(std::make_shared<const ModelImpl>(std::move(graph)));
+  return Model(std::make_shared<const ModelImpl>(std::move(graph), options.tier, options.jit_threshold));
 }
 
 absl::StatusOr<Model> Model::try_load_from_buffer(const void* data, size_t size, const LoadOptions& options) {
+  SOFIE_RETURN_IF_ERROR(check_tier(options));
   SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> graph, load_onnx_buffer(data, size, options));
-  return Model(std::make_shared<const ModelImpl>(std::move(graph)));
+  return Model(std::make_shared<const ModelImpl>(std::move(graph), options.tier, options.jit_threshold));
 }
+
+TierStats Model::tier_stats() const { return impl_->tier_stats(); }
 
 Model Model::load(const std::string& path, const LoadOptions& options) {
   return value_or_throw(try_load(path, options));

@@ -20,6 +20,7 @@
 #include "runtime/shape.h"
 #include "runtime/status.h"
 #include "runtime/tensor.h"
+#include "runtime/tiering.h"
 
 namespace sofie {
 
@@ -31,6 +32,12 @@ struct LoadOptions {
   // Folder that external-data paths are resolved against when loading from a memory buffer (loading
   // from a file uses the file's folder). Empty: external data is an error.
   std::string external_data_dir;
+  // Execution tier (runtime/tiering.h). kAuto: the interpreter serves until the model has served
+  // `jit_threshold` calls, then compiled code takes over once a background compile finishes (0 = compile
+  // at load). Without the JIT linked into the binary (//jit), every tier is the interpreter; asking for
+  // kJit then fails at load.
+  Tier tier = Tier::kAuto;
+  int64_t jit_threshold = 100;
 };
 
 struct ValueInfo {
@@ -58,6 +65,8 @@ class Model {
 
   // A new execution context for one thread (see runtime/session.h).
   Session new_session() const;
+  // Which tier serves, compile time and code size.
+  TierStats tier_stats() const;
 
  private:
   friend class Session;

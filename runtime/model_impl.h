@@ -2,9 +2,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,6 +16,7 @@
 #include "runtime/graph.h"
 #include "runtime/model.h"
 #include "runtime/plan.h"
+#include "runtime/tiering.h"
 
 namespace sofie {
 
@@ -21,7 +25,8 @@ using ShapeSignature = absl::InlinedVector<int64_t, 16>;
 
 class ModelImpl {
  public:
-  explicit ModelImpl(std::shared_ptr<const Graph> graph);
+  ModelImpl(std::shared_ptr<const Graph> graph, Tier tier, int64_t jit_threshold);
+  ~ModelImpl();
 
   const std::shared_ptr<const Graph>& graph() const { return graph_; }
   const std::vector<ValueInfo>& inputs() const { return inputs_; }
@@ -38,6 +43,16 @@ class ModelImpl {
   absl::StatusOr<std::shared_ptr<const Plan>> plan_for(const ShapeSignature& signature,
                                                        absl::Span<const TensorView> inputs) const;
 
+  // Tiering. The compiled graph serving `plan`, or null (a lock-free load on the hot path).
+  const CompiledGraph* compiled_for(const Plan& plan) const {
+    const CompiledGraph* c = tier_->fast.load(std::memory_order_acquire);
+    return c != nullptr && c->steps_hash == plan.steps_hash() ? c : nullptr;
+  }
+  // Counts a call served by the interpreter with `plan`; starts a background compile when the model is
+  // hot (Tier::kJit: on the first call, and waits for it once).
+  void note_interpreted_call(const std::shared_ptr<const Plan>& plan) const;
+  TierStats tier_stats() const;
+
  private:
   std::shared_ptr<const Graph> graph_;
   std::vector<ValueInfo> inputs_;
@@ -48,6 +63,25 @@ class ModelImpl {
   };
   std::vector<SymbolTie> ties_;
   uint64_t id_;
+  // Shared with the background compile thread, which may outlive a call but not the model (joined).
+  struct TierState {
+    Tier tier = Tier::kInterp;
+    int64_t threshold = 0;
+    std::atomic<int64_t> calls{0};
+    std::atomic<const CompiledGraph*> fast{nullptr};
+    std::mutex mu;
+    std::condition_variable done;
+    bool compiling = false;
+    bool blacklisted = false;
+    bool waited = false;  // Tier::kJit waits for the first compile only
+    int64_t compiles = 0, failures = 0;
+    std::string last_error;
+    std::shared_ptr<const CompiledGraph> compiled;
+    std::vector<std::shared_ptr<const CompiledGraph>> history;
+    std::thread worker;
+  };
+  std::shared_ptr<TierState> tier_;
+
   // Graph inputs whose values key the plans (bit i = input i), learnt while planning: e.g. a Reshape
   // whose target shape is a graph input. Only ever grows.
   mutable std::atomic<uint64_t> valued_inputs_{0};

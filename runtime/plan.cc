@@ -326,6 +326,22 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
       plan->steps_[b.step].workspace_offset = b.offset;
     }
   }
+  // FNV-1a over the structure (not the dims).
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t x) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (x >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  for (const Step& step : plan->steps_) mix(static_cast<uint64_t>(step.node));
+  mix(~0ull);
+  for (const Slot& s : slots) {
+    mix(static_cast<uint64_t>(s.storage));
+    mix(s.shape.size());
+    mix(static_cast<uint64_t>(static_cast<int64_t>(s.alias_of)));
+  }
+  plan->steps_hash_ = h;
   return std::shared_ptr<const Plan>(std::move(plan));
 }
 

@@ -58,6 +58,9 @@ class Plan {
   const std::vector<Slot>& slots() const { return slots_; }
   const std::vector<Step>& steps() const { return steps_; }
   size_t arena_bytes() const { return arena_bytes_; }
+  // Identifies the plan's structure (which nodes run, how every value is stored, every rank): plans with
+  // equal hashes differ only in dim values, so one compiled graph serves them all.
+  uint64_t steps_hash() const { return steps_hash_; }
   // Sum of the sizes of all arena buffers, i.e. the arena a plan without reuse would need.
   size_t unshared_bytes() const { return unshared_bytes_; }
 
@@ -69,6 +72,7 @@ class Plan {
   size_t arena_bytes_ = 0;
   size_t unshared_bytes_ = 0;
   bool eager_ = false;
+  uint64_t steps_hash_ = 0;
 };
 
 // Graph inputs up to this many int32/int64 elements may have their values keyed into plans.

@@ -29,6 +29,11 @@ struct Session::State {
   std::vector<size_t> step_input_begin, step_output_begin;
   std::vector<std::pair<ValueId, int32_t>> input_slots;  // (value, graph input) incl. aliases of inputs
   std::vector<TensorView> outputs;
+  // The same binding in the compiled-graph ABI (runtime/compiled_abi.h).
+  std::vector<void*> value_ptrs;
+  std::vector<long long> dims_flat;
+  absl::Status step_status;  // of a step a compiled graph ran through the interpreter
+  int64_t calls_interpreted = 0, calls_compiled = 0;
 
   BumpArena eager_arena;  // for plans that run eagerly
 
@@ -37,7 +42,10 @@ struct Session::State {
   std::vector<double> node_us;
 
   void bind(std::shared_ptr<const Plan> plan);
+  void set_inputs(absl::Span<const TensorView> inputs);
+  absl::Status execute_step(size_t s);
   absl::Status execute(absl::Span<const TensorView> inputs);
+  absl::Status execute_compiled(const CompiledGraph& code, absl::Span<const TensorView> inputs);
 };
 
 void Session::State::bind(std::shared_ptr<const Plan> owned) {
@@ -85,38 +93,65 @@ void Session::State::bind(std::shared_ptr<const Plan> owned) {
   step_input_begin.push_back(step_inputs.size());
   step_output_begin.push_back(step_outputs.size());
   outputs.resize(g.outputs().size());
+  value_ptrs.resize(views.size());
+  dims_flat.clear();
+  for (size_t v = 0; v < views.size(); ++v) {
+    value_ptrs[v] = views[v].data;
+    dims_flat.insert(dims_flat.end(), views[v].shape.begin(), views[v].shape.end());
+  }
   bound = std::move(owned);
 }
 
-absl::Status Session::State::execute(absl::Span<const TensorView> inputs) {
-  const Plan& plan = *bound;
-  const Graph& g = plan.graph();
-  for (const auto& [v, i] : input_slots) views[v].data = inputs[i].data;
-  char* base = static_cast<char*>(arena.data());
-  const auto& steps = plan.steps();
-  for (size_t s = 0; s < steps.size(); ++s) {
-    const Plan::Step& step = steps[s];
-    const Node& node = g.nodes()[step.node];
-    RunContext ctx;
-    ctx.node = &node;
-    ctx.inputs = step_inputs.data() + step_input_begin[s];
-    ctx.outputs = step_outputs.data() + step_output_begin[s];
-    ctx.num_inputs = static_cast<int>(step_input_begin[s + 1] - step_input_begin[s]);
-    ctx.num_outputs = static_cast<int>(step_output_begin[s + 1] - step_output_begin[s]);
-    ctx.workspace = step.workspace_bytes ? base + step.workspace_offset : nullptr;
-    ctx.params = step.params.get();
-    if (profiling) {
-      auto t0 = std::chrono::steady_clock::now();
-      absl::Status st = node.op->run(ctx);
-      auto t1 = std::chrono::steady_clock::now();
-      node_calls[step.node] += 1;
-      node_us[step.node] += std::chrono::duration<double, std::micro>(t1 - t0).count();
-      if (!st.ok()) return st;
-    } else {
-      absl::Status st = node.op->run(ctx);
-      if (!st.ok()) return st;
-    }
+void Session::State::set_inputs(absl::Span<const TensorView> inputs) {
+  for (const auto& [v, i] : input_slots) {
+    views[v].data = inputs[i].data;
+    value_ptrs[v] = inputs[i].data;
   }
+}
+
+absl::Status Session::State::execute_step(size_t s) {
+  const Plan::Step& step = bound->steps()[s];
+  const Node& node = bound->graph().nodes()[step.node];
+  RunContext ctx;
+  ctx.node = &node;
+  ctx.inputs = step_inputs.data() + step_input_begin[s];
+  ctx.outputs = step_outputs.data() + step_output_begin[s];
+  ctx.num_inputs = static_cast<int>(step_input_begin[s + 1] - step_input_begin[s]);
+  ctx.num_outputs = static_cast<int>(step_output_begin[s + 1] - step_output_begin[s]);
+  ctx.workspace = step.workspace_bytes ? static_cast<char*>(arena.data()) + step.workspace_offset : nullptr;
+  ctx.params = step.params.get();
+  if (!profiling) return node.op->run(ctx);
+  auto t0 = std::chrono::steady_clock::now();
+  absl::Status st = node.op->run(ctx);
+  node_calls[step.node] += 1;
+  node_us[step.node] += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  return st;
+}
+
+absl::Status Session::State::execute(absl::Span<const TensorView> inputs) {
+  set_inputs(inputs);
+  const size_t n = bound->steps().size();
+  for (size_t s = 0; s < n; ++s) SOFIE_RETURN_IF_ERROR(execute_step(s));
+  const Graph& g = bound->graph();
+  for (size_t i = 0; i < outputs.size(); ++i) outputs[i] = views[g.outputs()[i]];
+  return absl::OkStatus();
+}
+
+namespace {
+extern "C" int sofie_session_run_step(sofie_host* host, int step) {
+  auto* state = reinterpret_cast<Session::State*>(host);
+  state->step_status = state->execute_step(static_cast<size_t>(step));
+  return state->step_status.ok() ? 0 : 1;
+}
+}  // namespace
+
+absl::Status Session::State::execute_compiled(const CompiledGraph& code, absl::Span<const TensorView> inputs) {
+  set_inputs(inputs);
+  step_status = absl::OkStatus();
+  if (code.entry(value_ptrs.data(), dims_flat.data(), reinterpret_cast<sofie_host*>(this), &sofie_session_run_step) != 0) {
+    return step_status.ok() ? absl::InternalError("compiled graph failed") : step_status;
+  }
+  const Graph& g = bound->graph();
   for (size_t i = 0; i < outputs.size(); ++i) outputs[i] = views[g.outputs()[i]];
   return absl::OkStatus();
 }
@@ -162,7 +197,14 @@ absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const Tenso
     return absl::Span<const TensorView>(st.outputs);
   }
   if (st.bound != plan) st.bind(plan);
+  if (const CompiledGraph* code = st.model->compiled_for(*plan)) {
+    ++st.calls_compiled;
+    SOFIE_RETURN_IF_ERROR(st.execute_compiled(*code, inputs));
+    return absl::Span<const TensorView>(st.outputs);
+  }
+  ++st.calls_interpreted;
   SOFIE_RETURN_IF_ERROR(st.execute(inputs));
+  st.model->note_interpreted_call(plan);
   return absl::Span<const TensorView>(st.outputs);
 }
 
@@ -200,6 +242,8 @@ std::vector<OpProfile> Session::op_profile() const {
 }
 
 int64_t Session::plans_built() const { return state_->plans_built; }
+int64_t Session::calls_interpreted() const { return state_->calls_interpreted; }
+int64_t Session::calls_compiled() const { return state_->calls_compiled; }
 size_t Session::arena_bytes() const { return state_->arena.capacity(); }
 
 }  // namespace sofie

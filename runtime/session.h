@@ -53,13 +53,17 @@ class Session {
   int64_t plans_built() const;
   // Bytes of this session's arena.
   size_t arena_bytes() const;
+  // Calls served by the interpreter and by compiled code (runtime/tiering.h).
+  int64_t calls_interpreted() const;
+  int64_t calls_compiled() const;
+
+  struct State;  // public only for the compiled-graph callback
 
  private:
   friend class Model;
   // For Model's per-thread sessions: does not keep the model alive.
   struct NonOwning {};
   Session(const ModelImpl* model, NonOwning);
-  struct State;
   std::unique_ptr<State> state_;
 };
 
