@@ -103,6 +103,7 @@ class ActivationOp : public Op {
 
   absl::Status reshape(ReshapeContext& ctx) const override {
     ctx.set_output_shape(0, ctx.input_shape(0));
+    ctx.set_inplace(0, 0);  // elementwise: every kernel below works with x == y
     return absl::OkStatus();
   }
 

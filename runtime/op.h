@@ -108,6 +108,9 @@ class ReshapeContext {
   // The input's data when known while planning (constants, values computed from shapes such as
   // Shape -> Gather -> Concat), else nullptr. Ops whose output shape depends on an input's values
   // (Reshape's shape, Expand's shape, ...) read it here.
+  // The input's value if known while planning, without asking for it: planning does not fall back to
+  // keying plans on input values or running eagerly when it is unknown (for optional shortcuts).
+  const TensorView* known_value(int i) const { return has_input(i) ? inputs_[i].value : nullptr; }
   const TensorView* input_value(int i) const {
     if (!has_input(i)) return nullptr;
     if (inputs_[i].value == nullptr) wanted_values_ |= uint64_t{1} << (i & 63);
@@ -130,6 +133,9 @@ class ReshapeContext {
   // Output `output` is `input` reinterpreted (same bytes, new shape): no copy, no run() needed for it.
   // Only for ops whose run() then does nothing for that output (Reshape, Flatten, Squeeze, ...).
   void set_alias(int output, int input) { alias_of_ = input; alias_output_ = output; }
+  // Output `output` may be computed in place over `input` (same dtype and size; run() must work when the
+  // two pointers are equal). The planner takes it when the input has no later reader.
+  void set_inplace(int output, int input) { inplace_output_ = output; inplace_input_ = input; }
   // Output `i`'s shape depends on the input *data* (NonZero, Unique, If, Loop, ...): no shape is set here;
   // run() allocates it with RunContext::allocate_output. Plans containing such an op run eagerly
   // (reshape per node per call, memory from a per-session bump arena).
@@ -150,6 +156,8 @@ class ReshapeContext {
   bool any_output_dynamic() const { return dynamic_outputs_ != 0; }
   size_t workspace() const { return workspace_; }
   int alias_input() const { return alias_of_; }
+  int inplace_output() const { return inplace_output_; }
+  int inplace_input() const { return inplace_input_; }
   int alias_output() const { return alias_output_; }
   std::unique_ptr<OpParams> take_params() { return std::move(params_); }
   std::vector<Tensor>& output_values() { return output_values_; }
@@ -165,6 +173,8 @@ class ReshapeContext {
   size_t workspace_ = 0;
   int alias_of_ = -1;
   int alias_output_ = -1;
+  int inplace_output_ = -1;
+  int inplace_input_ = -1;
   std::unique_ptr<OpParams> params_;
   std::vector<Tensor> output_values_;
   mutable uint64_t wanted_values_ = 0;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/eager.h"
 #include "runtime/status.h"
 
 namespace sofie {
@@ -76,6 +77,14 @@ absl::StatusOr<std::vector<Tensor>> evaluate_node(const Node& node, absl::Span<c
 
   AlignedBuffer workspace;
   if (ctx.workspace() > 0) workspace.reserve(ctx.workspace());
+  BumpArena dynamic_outputs;  // for outputs whose shape the data decides (copied out below)
+  std::vector<TensorView> dynamic_views(node.outputs.size());
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    if (ctx.has_output(k) && ctx.output_dynamic(static_cast<int>(k))) {
+      dynamic_views[k].dtype = ctx.output(k).dtype;
+      out_ptrs[k] = &dynamic_views[k];
+    }
+  }
   std::unique_ptr<OpParams> params = ctx.take_params();
   RunContext run;
   run.node = &node;
@@ -85,7 +94,11 @@ absl::StatusOr<std::vector<Tensor>> evaluate_node(const Node& node, absl::Span<c
   run.num_outputs = static_cast<int>(out_ptrs.size());
   run.workspace = workspace.data();
   run.params = params.get();
+  run.allocator = &dynamic_outputs;
   SOFIE_RETURN_IF_ERROR(node.op->run(run));
+  for (size_t k = 0; k < node.outputs.size(); ++k) {
+    if (dynamic_views[k].dtype != DType::kUndefined) results[k] = Tensor::copy_of(dynamic_views[k]);
+  }
   return results;
 }
 
@@ -151,6 +164,11 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
     s.shape = inputs[i].shape;
   }
 
+  struct InPlace {
+    int step;
+    ValueId out, in;
+  };
+  std::vector<InPlace> inplace;  // candidates, in step order
   for (size_t n = 0; n < g.nodes().size(); ++n) {
     const Node& node = g.nodes()[n];
     bool outputs_known = std::all_of(node.outputs.begin(), node.outputs.end(), [&](ValueId v) {
@@ -250,12 +268,50 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
         s.storage = Storage::kArena;
       }
     }
+    if (ctx.inplace_output() >= 0 && node.outputs[ctx.inplace_output()] != kNoValue &&
+        node.inputs[ctx.inplace_input()] != kNoValue) {
+      inplace.push_back({static_cast<int>(plan->steps_.size()), node.outputs[ctx.inplace_output()],
+                         node.inputs[ctx.inplace_input()]});
+    }
     plan->steps_.push_back(std::move(step));
   }
 
   for (ValueId out : g.outputs()) {
     if (slots[out].storage == Storage::kAbsent) {
       return absl::InternalError(absl::StrCat("graph output '", g.value(out).name, "' was not planned"));
+    }
+  }
+
+  // In-place steps: the output shares its input's buffer when nothing reads the input afterwards.
+  if (!inplace.empty()) {
+    auto root_of = [&](ValueId v) {
+      while (slots[v].storage == Storage::kAlias) v = slots[v].alias_of;
+      return v;
+    };
+    std::vector<int> last_read(slots.size(), -1);
+    for (int s = 0; s < static_cast<int>(plan->steps_.size()); ++s) {
+      for (ValueId v : g.nodes()[plan->steps_[s].node].inputs) {
+        if (v != kNoValue) last_read[v] = s;
+      }
+    }
+    std::vector<bool> is_output(slots.size(), false);
+    for (ValueId v : g.outputs()) is_output[v] = true;
+    for (const InPlace& ip : inplace) {
+      const ValueId r = root_of(ip.in);
+      if (slots[r].storage != Storage::kArena || slots[ip.out].storage != Storage::kArena) continue;
+      if (slots[ip.out].dtype != slots[r].dtype || num_elements(slots[ip.out].shape) != num_elements(slots[r].shape)) continue;
+      bool free_after = true;
+      for (size_t v = 0; v < slots.size() && free_after; ++v) {
+        if (root_of(static_cast<ValueId>(v)) != r) continue;
+        if (is_output[v] || last_read[v] > ip.step) free_after = false;
+      }
+      if (!free_after) continue;
+      slots[ip.out].storage = Storage::kAlias;
+      slots[ip.out].alias_of = r;
+    }
+    // Views planned earlier may point at a value that has just become an alias: point them at the root.
+    for (Slot& slot : slots) {
+      if (slot.storage == Storage::kAlias) slot.alias_of = root_of(slot.alias_of);
     }
   }
 
