@@ -35,7 +35,10 @@ int sofie_kernel_abi_version(void);
  *   op(A) is M x K: A is stored [M,K] (trans_a == 0) or [K,M] (trans_a != 0), rows lda apart.
  *   op(B) is K x N: B is stored [K,N] (trans_b == 0) or [N,K] (trans_b != 0), rows ldb apart.
  *   C is [M,N], rows ldc apart. With beta == 0, C is write-only (NaNs in it do not propagate).
- * Shapes with M <= 8 (or N == 1 and ldc == 1) go to sofie_gemv_f32; the rest to BLIS (serial). */
+ * M == 1 and N == 1 (with ldc == 1) go to sofie_gemv_f32, as do other shapes with a few rows where it is
+ * measured faster; the rest to BLIS (serial), with its sub-configuration chosen per call: on CPUs with
+ * AVX-512 the skx context for large products and haswell's (whose "sup" kernels need no packing) for
+ * small M (see gemm_f32.cc). */
 void sofie_gemm_f32(int trans_a, int trans_b, sofie_dim_t M, sofie_dim_t N, sofie_dim_t K, float alpha,
                     const float* A, sofie_dim_t lda, const float* B, sofie_dim_t ldb, float beta, float* C,
                     sofie_dim_t ldc);
@@ -48,8 +51,9 @@ void sofie_gemm_f32(int trans_a, int trans_b, sofie_dim_t M, sofie_dim_t N, sofi
 void sofie_gemv_f32(int trans_b, sofie_dim_t N, sofie_dim_t K, float alpha, const float* x, sofie_dim_t incx,
                     const float* B, sofie_dim_t ldb, float beta, float* y);
 
-/* Name of the BLIS sub-configuration GEMM runs on ("skx", "haswell", ...); selects it on first use.
- * "generic" means BLIS did not recognise the CPU and GEMM is several times slower than it should be. */
+/* Name of BLIS's default sub-configuration ("skx", "haswell", ...), which GEMM uses for large products;
+ * selects it on first use. "generic" means BLIS did not recognise the CPU and GEMM is several times
+ * slower than it should be. */
 const char* sofie_gemm_backend_f32(void);
 
 /* Elementwise float32 maths, y[i] = f(x[i]); x == y (in place) is allowed.
