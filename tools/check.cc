@@ -111,7 +111,9 @@ CaseResult check_case_unguarded(const std::string& dir, const std::string& name,
   const fs::path case_dir(dir);
   const std::string model_path = (case_dir / "model.onnx").string();
 
-  absl::StatusOr<Model> model = Model::try_load(model_path);
+  LoadOptions load_options;
+  load_options.tier = options.tier;
+  absl::StatusOr<Model> model = Model::try_load(model_path, load_options);
   if (!model.ok()) {
     // Operators or element types sofie lacks: skipped, naming all of them (the loader stops at the first).
     absl::StatusOr<ModelSummary> summary = inspect_model_file(model_path);

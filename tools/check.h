@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/tensor.h"
+#include "runtime/tiering.h"
 
 namespace sofie::tools {
 
@@ -27,6 +28,8 @@ struct CheckOptions {
   // match). Integers and bools must match exactly; dtypes and shapes always exactly.
   double rtol = 1e-3;
   double atol = 1e-5;
+  // The tier that runs the cases; kJit compiles each model before its first inference.
+  Tier tier = Tier::kInterp;
 };
 
 enum class CaseStatus { kPass, kFail, kSkip };

@@ -89,10 +89,11 @@ double parse_double_flag(const std::string& flag, const std::string& value) {
   return v;
 }
 
-void check_tier(const ParsedArgs& args) {
-  for (const std::string& tier : args.all("tier")) {
-    if (tier != "interp") usage_error(absl::StrCat("tier '", tier, "' is not available yet (only 'interp' is)"));
-  }
+Tier tier_flag(const ParsedArgs& args, Tier fallback) {
+  if (!args.has("tier")) return fallback;
+  absl::StatusOr<Tier> tier = parse_tier(args.last("tier", ""));
+  if (!tier.ok()) usage_error(std::string(tier.status().message()));
+  return *tier;
 }
 
 }  // namespace sofie::tools

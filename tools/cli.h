@@ -7,6 +7,8 @@
 
 #include "absl/status/statusor.h"
 
+#include "runtime/tiering.h"
+
 namespace sofie::tools {
 
 // Exit statuses of the `sofie` command.
@@ -51,7 +53,7 @@ std::string resolve_user_path(const std::string& path);
 int64_t parse_int_flag(const std::string& flag, const std::string& value);
 double parse_double_flag(const std::string& flag, const std::string& value);
 
-// `--tier`: only the interpreter exists for now.
-void check_tier(const ParsedArgs& args);
+// `--tier interp|jit|auto` (runtime/tiering.h), or `fallback` when absent.
+Tier tier_flag(const ParsedArgs& args, Tier fallback);
 
 }  // namespace sofie::tools

@@ -12,6 +12,7 @@ PACKAGES=(
   libblis-serial-dev     # BLIS without threads: sofie runs BLIS on the caller's thread
   libxxhash-dev
   catch2                 # Catch2 v2 (<catch2/catch.hpp>)
+  llvm-16-dev libclang-cpp16-dev libclang-16-dev clang-16   # the JIT compiler (jit/compiler/)
   python3-numpy python3-onnx python3-torch   # test models and reference outputs (Debian's /usr/bin/python3)
 )
 

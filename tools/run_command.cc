@@ -20,7 +20,7 @@
 namespace sofie::tools {
 
 const char kRunUsage[] =
-    R"(usage: sofie run MODEL [--input NAME=FILE]... [--dim SYMBOL=N]... [--repeat N] [--profile] [--tier interp]
+    R"(usage: sofie run MODEL [--input NAME=FILE]... [--dim SYMBOL=N]... [--repeat N] [--profile] [--stats] [--tier T]
 
 Runs MODEL (an .onnx file) once and prints every output (dtype, shape, first values, checksums), then
 times --repeat more runs and prints the median time per inference.
@@ -32,7 +32,9 @@ times --repeat more runs and prints the median time per inference.
   --dim SYMBOL=N     the value of a symbolic dimension for random inputs, e.g. --dim batch=4.
   --repeat N         timed runs after one warm-up run (default 100; 0 = no timing).
   --profile          per-op-type and per-node times over the timed runs.
-  --tier interp      the execution tier; only the interpreter ('interp') exists for now.
+  --tier T           interp (interpreter only), jit (compile before the first call and wait for it),
+                     auto (default: the interpreter serves until the model is hot, then compiled code)
+  --stats            which tier served how many calls, compile time, code size
 )";
 
 namespace {
@@ -168,12 +170,12 @@ void print_profile(const Session& session, int64_t runs) {
 
 int run_command(const std::vector<std::string>& argv) {
   const ParsedArgs args = parse_args(
-      argv, {{"input", true}, {"dim", true}, {"repeat", true}, {"profile", false}, {"tier", true}}, "sofie run");
+      argv, {{"input", true}, {"dim", true}, {"repeat", true}, {"profile", false}, {"stats", false}, {"tier", true}}, "sofie run");
   if (args.has("help")) {
     std::fputs(kRunUsage, stdout);
     return kExitOk;
   }
-  check_tier(args);
+  const Tier tier = tier_flag(args, Tier::kAuto);
   if (args.positional.size() != 1) {
     usage_error(args.positional.empty() ? "run: missing MODEL (see 'sofie run --help')"
                                         : "run: takes exactly one MODEL (see 'sofie run --help')");
@@ -192,7 +194,9 @@ int run_command(const std::vector<std::string>& argv) {
   }
 
   const std::string model_path = resolve_user_path(args.positional[0]);
-  absl::StatusOr<Model> model = Model::try_load(model_path);
+  LoadOptions load_options;
+  load_options.tier = tier;
+  absl::StatusOr<Model> model = Model::try_load(model_path, load_options);
   if (!model.ok()) fail(absl::StrCat("cannot load '", args.positional[0], "': ", model.status().message()));
   const std::vector<ValueInfo>& declared = model->inputs();
 
@@ -284,6 +288,17 @@ int run_command(const std::vector<std::string>& argv) {
   std::printf("time: median %.2f us per inference over %lld runs (min %.2f us, max %.2f us; after 1 warm-up run)\n",
               median, static_cast<long long>(repeat), times_us.front(), times_us.back());
   if (profile) print_profile(session, repeat);
+  if (args.has("stats")) {
+    const TierStats st = model->tier_stats();
+    std::printf("tier: %s; calls: %lld interpreted, %lld compiled; JIT: %s", tier_name(st.tier),
+                static_cast<long long>(session.calls_interpreted()), static_cast<long long>(session.calls_compiled()),
+                st.state.c_str());
+    if (st.compiles > 0 && st.code_bytes > 0) {
+      std::printf(", compile %.1f ms, %zu bytes of code, %d steps generated, %d through the interpreter",
+                  st.compile_ms, st.code_bytes, st.emitted_steps, st.fallback_steps);
+    }
+    std::printf("\n");
+  }
   return kExitOk;
 }
 

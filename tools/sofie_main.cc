@@ -23,11 +23,11 @@ namespace {
 const char kUsage[] = R"(usage: sofie <command> [arguments]
 
 commands:
-  run MODEL [--input NAME=FILE]... [--dim SYMBOL=N]... [--repeat N] [--profile] [--tier interp]
+  run MODEL [--input NAME=FILE]... [--dim SYMBOL=N]... [--repeat N] [--profile] [--stats] [--tier T]
         run a model on given or random inputs; print outputs, checksums and the median time
   inspect MODEL
         inputs and outputs with symbolic shapes, opsets, operator histogram, unsupported operators
-  check PATH... [--rtol R] [--atol A] [--tier interp]
+  check PATH... [--rtol R] [--atol A] [--tier T]
         run ONNX backend-layout test cases (model.onnx + test_data_set_N/) and compare the outputs
   ops [--markdown]
         the operators sofie supports, with their opset ranges
@@ -44,7 +44,7 @@ each operator (subgraphs of If/Loop/Scan included), and every operator sofie doe
 model's opset. Works on models sofie cannot load.
 )";
 
-const char kCheckUsage[] = R"(usage: sofie check PATH... [--rtol R] [--atol A] [--tier interp]
+const char kCheckUsage[] = R"(usage: sofie check PATH... [--rtol R] [--atol A] [--tier T]
 
 Each PATH is a test case in the ONNX backend layout (a folder with model.onnx and test_data_set_N/ holding
 input_K.pb and output_K.pb) or a folder searched recursively for such cases. Every data set of every case
@@ -56,7 +56,7 @@ sofie lacks) and then "N passed, N failed, N skipped". Exit status 0 only if no 
 
   --rtol R        relative tolerance (default 1e-3)
   --atol A        absolute tolerance (default 1e-5)
-  --tier interp   the execution tier; only the interpreter ('interp') exists for now.
+  --tier T        interp (default), jit (each model compiled before its first inference), or auto
 )";
 
 int inspect_command(const std::vector<std::string>& argv) {
@@ -81,12 +81,13 @@ int check_command(const std::vector<std::string>& argv) {
     std::fputs(kCheckUsage, stdout);
     return kExitOk;
   }
-  check_tier(args);
+  const Tier tier = tier_flag(args, Tier::kInterp);
   if (args.positional.empty()) usage_error("check: missing PATH (see 'sofie check --help')");
   CheckOptions options;
   options.rtol = parse_double_flag("rtol", args.last("rtol", "1e-3"));
   options.atol = parse_double_flag("atol", args.last("atol", "1e-5"));
   if (!(options.rtol >= 0) || !(options.atol >= 0)) usage_error("--rtol and --atol must be >= 0");
+  options.tier = tier;
 
   std::vector<std::string> paths;
   for (const std::string& p : args.positional) paths.push_back(resolve_user_path(p));

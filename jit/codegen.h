@@ -1,0 +1,32 @@
+// Code generation: a graph and one of its plans -> one C++ translation unit whose function runs the plan's
+// steps (runtime/compiled_abi.h). Shapes that are static in the graph become constants; symbolic dims
+// (batch, nodes, edges) are read from the dims array, so the code serves every plan with the same
+// steps_hash. Operators with an emitter become inline loops (small dense layers with constant sizes,
+// elementwise chains, activations fused into the producer's epilogue); every other step calls back into
+// the interpreter's kernel, so any graph the interpreter runs can be compiled.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/graph.h"
+#include "runtime/plan.h"
+
+namespace sofie::jit {
+
+// Bumped whenever the generated code changes meaning (part of the cache key).
+inline constexpr int kCodegenVersion = 1;
+
+struct GeneratedGraph {
+  std::string source;
+  std::string entry = "sofie_graph";
+  // Kernel-ABI functions (ops/kernels/sofie_kernels.h) the code calls; resolved from this process.
+  std::vector<std::string> host_symbols;
+  int emitted_steps = 0;
+  int fallback_steps = 0;
+};
+
+absl::StatusOr<GeneratedGraph> generate(const Graph& graph, const Plan& plan);
+
+}  // namespace sofie::jit
