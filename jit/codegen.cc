@@ -23,10 +23,15 @@ void sofie_gemm_f32(int, int, i64, i64, i64, float, const float*, i64, const flo
 void sofie_sigmoid_f32(const float*, float*, i64);
 void sofie_tanh_f32(const float*, float*, i64);
 }
+typedef float v16 __attribute__((vector_size(64)));
+static inline v16 load16(const float* p) { v16 v; __builtin_memcpy(&v, p, sizeof v); return v; }
+static inline void store16(float* p, v16 v) { __builtin_memcpy(p, &v, sizeof v); }
 )";
 
 // Weights up to this many floats get loops with constant sizes; larger products call sofie_gemm_f32.
 constexpr int64_t kMaxInlineWeights = int64_t{1} << 18;
+// Vector accumulators per column block of a dense layer (8 x 16 floats: 128 columns).
+constexpr int64_t kVectorsPerBlock = 8;
 
 std::string float_literal(float f) {
   if (std::isnan(f)) return "__builtin_nanf(\"\")";
@@ -75,7 +80,6 @@ class Generator {
 
   absl::StatusOr<GeneratedGraph> run() {
     GeneratedGraph out;
-    w_.line(kPrelude);
     {
       auto fn = w_.block("extern \"C\" int ", out.entry,
                          "(void* const* values, const long long* dims, sofie_host* host, sofie_run_step_fn run_step)");
@@ -103,8 +107,13 @@ class Generator {
       }
       w_.line("return 0;");
     }
-    out.source = w_.str();
+    std::string decls = kPrelude;
+    for (const PackedConstant& pc : packed_) {
+      absl::StrAppend(&decls, "extern \"C\" const float ", pc.symbol, "[];  // value ", pc.value, " transposed\n");
+    }
+    out.source = absl::StrCat(decls, w_.str());
     out.host_symbols.assign(symbols_.begin(), symbols_.end());
+    out.packed = packed_;
     return out;
   }
 
@@ -266,28 +275,56 @@ class Generator {
       activate_row("y", absl::StrCat(N), epi);
       return true;
     }
+    if (trans_b) {
+      // W is [N,K]; the code reads a [K,N] copy made once at compile time, so that every k adds a
+      // contiguous row of W into the accumulators (no horizontal sums per output).
+      PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, N, K};
+      packed_.push_back(pc);
+      w_.line("W = ", pc.symbol, ";  // [", K, ",", N, "]");
+    }
     auto rows_loop = w_.block("for (i64 m = 0; m < M; ++m)");
     w_.line("const float* a = A + m * ", K, ";");
     w_.line("float* y = Y + m * ", N, ";");
-    if (trans_b) {
-      // W is [N,K]: one contiguous dot product per output.
-      auto cols = w_.block("for (i64 n = 0; n < ", N, "; ++n)");
-      w_.line("const float* w = W + n * ", K, ";");
-      w_.line("float acc = 0.0f;");
-      w_.line("for (i64 k = 0; k < ", K, "; ++k) acc += a[k] * w[k];");
-      w_.line("y[n] = ", activate(absl::StrCat(scaled, c_term), epi), ";");
-    } else {
-      // W is [K,N]: accumulate rows of W into y (contiguous in n).
-      w_.line("float acc_row[", N, "];");
-      w_.line("for (i64 n = 0; n < ", N, "; ++n) acc_row[n] = 0.0f;");
-      {
-        auto ks = w_.block("for (i64 k = 0; k < ", K, "; ++k)");
-        w_.line("const float av = a[k];");
-        w_.line("const float* w = W + k * ", N, ";");
-        w_.line("for (i64 n = 0; n < ", N, "; ++n) acc_row[n] += av * w[n];");
+    // W is [K,N]: y[n0:n1] += a[k] * W[k, n0:n1] for every k, with the accumulators of a block of
+    // columns held in vector registers (16 floats each, at most kVectorsPerBlock of them) across k.
+    const int64_t full = N / 16 * 16;
+    for (int64_t n0 = 0; n0 < full; n0 += 16 * kVectorsPerBlock) {
+      const int64_t vecs = std::min<int64_t>(kVectorsPerBlock, (full - n0) / 16);
+      auto block = w_.block("");
+      // Few accumulators: a second set for odd k doubles the independent FMA chains (latency-bound).
+      const bool two_sets = vecs <= 4 && K >= 8;
+      for (int64_t j = 0; j < vecs; ++j) w_.line("v16 c", j, " = {};");
+      if (two_sets) {
+        for (int64_t j = 0; j < vecs; ++j) w_.line("v16 d", j, " = {};");
+        auto ks = w_.block("for (i64 k = 0; k + 1 < ", K, "; k += 2)");
+        w_.line("const v16 av = (v16){} + a[k];");
+        w_.line("const v16 bv = (v16){} + a[k + 1];");
+        w_.line("const float* w = W + k * ", N, " + ", n0, ";");
+        for (int64_t j = 0; j < vecs; ++j) {
+          w_.line("c", j, " += av * load16(w + ", 16 * j, ");");
+          w_.line("d", j, " += bv * load16(w + ", N + 16 * j, ");");
+        }
       }
+      {
+        auto ks = two_sets ? w_.block("for (i64 k = ", K / 2 * 2, "; k < ", K, "; ++k)")
+                           : w_.block("for (i64 k = 0; k < ", K, "; ++k)");
+        w_.line("const v16 av = (v16){} + a[k];");
+        w_.line("const float* w = W + k * ", N, " + ", n0, ";");
+        for (int64_t j = 0; j < vecs; ++j) w_.line("c", j, " += av * load16(w + ", 16 * j, ");");
+      }
+      for (int64_t j = 0; j < vecs; ++j) {
+        w_.line("store16(y + ", n0 + 16 * j, ", c", j, two_sets ? absl::StrCat(" + d", j) : std::string(), ");");
+      }
+    }
+    if (full < N) {  // the last N % 16 columns
+      auto tail = w_.block("for (i64 n = ", full, "; n < ", N, "; ++n)");
+      w_.line("float acc = 0.0f;");
+      w_.line("for (i64 k = 0; k < ", K, "; ++k) acc += a[k] * W[k * ", N, " + n];");
+      w_.line("y[n] = acc;");
+    }
+    {
       auto cols = w_.block("for (i64 n = 0; n < ", N, "; ++n)");
-      w_.line("const float acc = acc_row[n];");
+      w_.line("const float acc = y[n];");
       w_.line("y[n] = ", activate(absl::StrCat(scaled, c_term), epi), ";");
     }
     activate_row("y", absl::StrCat(N), epi);
@@ -408,6 +445,7 @@ class Generator {
   SourceWriter w_;
   std::vector<int64_t> dim_offset_;
   std::set<std::string> symbols_;
+  std::vector<PackedConstant> packed_;
 };
 
 }  // namespace

@@ -16,10 +16,19 @@
 namespace sofie::jit {
 
 // Bumped whenever the generated code changes meaning (part of the cache key).
-inline constexpr int kCodegenVersion = 1;
+inline constexpr int kCodegenVersion = 2;
+
+// A constant the generated code wants in another layout (a transposed weight), made by the provider and
+// passed to the code as the host symbol `symbol`.
+struct PackedConstant {
+  std::string symbol;  // "sofie_packed_0"
+  ValueId value = kNoValue;
+  int64_t rows = 0, cols = 0;  // the value is [rows, cols] float32; the packed copy is its transpose
+};
 
 struct GeneratedGraph {
   std::string source;
+  std::vector<PackedConstant> packed;
   std::string entry = "sofie_graph";
   // Kernel-ABI functions (ops/kernels/sofie_kernels.h) the code calls; resolved from this process.
   std::vector<std::string> host_symbols;

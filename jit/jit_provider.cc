@@ -15,6 +15,7 @@
 #include "jit/codegen.h"
 #include "jit/compiler/compiler_loader.h"
 #include "ops/kernels/sofie_kernels.h"
+#include "runtime/graph.h"
 #include "runtime/tiering.h"
 
 namespace sofie::jit {
@@ -49,12 +50,14 @@ std::vector<std::string> candidate_paths() {
 
 class Compiled : public CompiledGraph {
  public:
-  Compiled(const CompilerLibrary* lib, sofie_jit_module* module) : lib_(lib), module_(module) {}
+  Compiled(const CompilerLibrary* lib, sofie_jit_module* module, std::vector<std::vector<float>> packed)
+      : lib_(lib), module_(module), packed_(std::move(packed)) {}
   ~Compiled() override { lib_->jit_free_module(module_); }
 
  private:
   const CompilerLibrary* lib_;
   sofie_jit_module* module_;
+  std::vector<std::vector<float>> packed_;  // read by the code: freed after it
 };
 
 class ClangJitProvider : public JitProvider {
@@ -66,7 +69,23 @@ class ClangJitProvider : public JitProvider {
     absl::StatusOr<const CompilerLibrary*> lib = library();
     if (!lib.ok()) return lib.status();
 
+    // Constants the code wants transposed: made once here, owned by the compiled graph.
+    std::vector<std::vector<float>> packed;
     std::vector<sofie_jit_symbol> symbols;
+    for (const PackedConstant& pc : gen->packed) {
+      const Value& value = graph.value(pc.value);
+      if (!value.constant || value.constant->dtype() != DType::kFloat32 ||
+          value.constant->numel() != pc.rows * pc.cols) {
+        return absl::InternalError(absl::StrCat("packed constant ", pc.symbol, " does not match value ", pc.value));
+      }
+      const float* src = value.constant->data_as<float>();
+      std::vector<float> t(static_cast<size_t>(pc.rows * pc.cols));
+      for (int64_t r = 0; r < pc.rows; ++r) {
+        for (int64_t c = 0; c < pc.cols; ++c) t[c * pc.rows + r] = src[r * pc.cols + c];
+      }
+      packed.push_back(std::move(t));
+      symbols.push_back({pc.symbol.c_str(), packed.back().data()});
+    }
     for (const std::string& name : gen->host_symbols) {
       void* address = kernel_symbol(name);
       if (address == nullptr) return absl::InternalError(absl::StrCat("generated code calls unknown '", name, "'"));
@@ -89,7 +108,7 @@ class ClangJitProvider : public JitProvider {
       return absl::InternalError(absl::StrCat("JIT compile failed: ", message));
     }
     (*lib)->jit_free(object);
-    auto compiled = std::make_shared<Compiled>(*lib, module);
+    auto compiled = std::make_shared<Compiled>(*lib, module, std::move(packed));
     compiled->entry = reinterpret_cast<sofie_graph_fn>(entry);
     compiled->steps_hash = plan.steps_hash();
     compiled->code_bytes = object_size;

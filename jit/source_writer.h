@@ -35,7 +35,8 @@ class SourceWriter {
   // "head {" ... "}"
   template <typename... Args>
   Scope block(const Args&... head) {
-    line(head..., " {");
+    std::string h = absl::StrCat(head...);
+    line(h.empty() ? "{" : absl::StrCat(h, " {"));
     ++indent_;
     return Scope(this);
   }
