@@ -3,6 +3,7 @@
 //   bazel run //tools:sofie -- run model.onnx --input x=x.npy --repeat 1000 --profile
 //   bazel-bin/tools/sofie inspect model.onnx
 //   bazel-bin/tools/sofie check path/to/cases --rtol 1e-4
+//   bazel-bin/tools/sofie bench model.onnx --shape input=1,7 --tier jit
 //
 // Exit status: 0 success, 1 a failure (model, file, failing case), 2 a wrong command line.
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tools/bench_command.h"
 #include "tools/check.h"
 #include "tools/cli.h"
 #include "tools/inspect.h"
@@ -29,6 +31,8 @@ commands:
         inputs and outputs with symbolic shapes, opsets, operator histogram, unsupported operators
   check PATH... [--rtol R] [--atol A] [--tier T]
         run ONNX backend-layout test cases (model.onnx + test_data_set_N/) and compare the outputs
+  bench MODEL [--shape NAME=DIMS]... [--dim SYMBOL=N]... [--tier T] [--seconds S] [--json]
+        time a model on random inputs: median us per inference, spread, tier, compile time, peak RSS
   ops [--markdown]
         the operators sofie supports, with their opset ranges
 
@@ -138,8 +142,10 @@ int dispatch(const std::vector<std::string>& args) {
   if (command == "run") return run_command(rest);
   if (command == "inspect") return inspect_command(rest);
   if (command == "check") return check_command(rest);
+  if (command == "bench") return bench_command(rest);
   if (command == "ops") return ops_command(rest);
-  usage_error(absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, ops; see 'sofie --help')"));
+  usage_error(
+      absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, bench, ops; see 'sofie --help')"));
 }
 
 }  // namespace
