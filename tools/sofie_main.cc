@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tools/bench_command.h"
+#include "tools/emit_command.h"
 #include "tools/check.h"
 #include "tools/cli.h"
 #include "tools/inspect.h"
@@ -33,6 +34,8 @@ commands:
         run ONNX backend-layout test cases (model.onnx + test_data_set_N/) and compare the outputs
   bench MODEL [--shape NAME=DIMS]... [--dim SYMBOL=N]... [--tier T] [--seconds S] [--json]
         time a model on random inputs: median us per inference, spread, tier, compile time, peak RSS
+  emit MODEL -o DIR [--dim SYMBOL=N]...
+        write the C++ the JIT generates for the model (graph.cc) and its manifest
   ops [--markdown]
         the operators sofie supports, with their opset ranges
 
@@ -143,9 +146,10 @@ int dispatch(const std::vector<std::string>& args) {
   if (command == "inspect") return inspect_command(rest);
   if (command == "check") return check_command(rest);
   if (command == "bench") return bench_command(rest);
+  if (command == "emit") return emit_command(rest);
   if (command == "ops") return ops_command(rest);
   usage_error(
-      absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, bench, ops; see 'sofie --help')"));
+      absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, bench, emit, ops; see 'sofie --help')"));
 }
 
 }  // namespace

@@ -18,11 +18,12 @@
 //     the 8 floats provably lie inside B's span;
 //   - K < 32 as straight-line code with x held in registers, and K < 8 with the multiplications fused
 //     into the first stage of the reduction;
-//   - blocks of eight rows only: the last, partial block repeats its last row, so the summation order is
-//     fixed per K (a row's result does not depend on N or on where the row sits).
-// On Zen 4 this runs trans_b != 0 at 1.2-1.5x the speed of trans_b == 0 for K >= 16 (e.g. 61 GFLOP/s at
-// N = K = 64). It is slower than trans_b == 0 when the rows are very short and there are many of them
-// (K < 8, K = 9..11, N >= 256): each row then costs a reduction the axpy form does not have.
+//   - for K < 32 the last, partial block of rows repeats its last row; for longer rows the last 1-7 rows
+//     run in blocks of 4, 2 and 1 rows with 2, 4 and 8 accumulators per row (so N = 1 is not latency-bound).
+// Measured on this project's AMD machine (AVX-512 Zen 4, AVX2 code): trans_b != 0 is now faster than
+// trans_b == 0 for K >= 16 and for N <= 16 (61 GFLOP/s at N = K = 64, 4.5x the old version). It is slower
+// for many very short rows, K <= 3 with N >= 64 or K = 7..11 with N >= 256 (1.05-1.3x, 3x at K = 1):
+// there every row costs a reduction that the axpy form does not have.
 #include <cstdint>
 
 #include "ops/kernels/sofie_kernels.h"
@@ -185,37 +186,64 @@ __attribute__((always_inline)) inline __m256 load_short_row(const float* row, co
   return plain ? _mm256_and_ps(_mm256_loadu_ps(row), t.mask) : _mm256_maskload_ps(row, _mm256_castps_si256(t.mask));
 }
 
-// Every block is eight rows of B. The last block of a call may have fewer real rows (kPartial, count < 8):
-// its missing rows repeat its last row, and only `count` results are stored. So every row of B goes
-// through the same code and the same summation order, and its result does not depend on N or on where
-// the row sits (the order depends on K only).
+// Blocks are eight rows of B. For K < 32 the last block of a call may have fewer real rows (kPartial,
+// count < 8): its missing rows repeat its last row (cheap for short rows), and only `count` results are
+// stored.
 template <bool kPartial>
 __attribute__((always_inline)) inline const float* row_ptr(const float* b, Index ldb, int r, Index count) {
   return b + (kPartial && r >= count ? count - 1 : r) * ldb;
 }
 
-// Dot products of x with 8 rows of B, K >= 32: one accumulator per row, eight FMA chains, which cover the
-// FMA latency; each load of x serves eight rows. Always inlined, so the arrays of vectors live in registers.
-template <bool kPartial, bool kTail>
+// Dot products of x with R rows of B (R = 8, or 4, 2, 1 for the last rows of a call), K >= 32. Each load
+// of x serves R rows, and U = 8 / R accumulators per row (each takes every U-th step of 8) keep eight
+// independent FMA chains in flight, which covers the FMA latency. Always inlined, so R and U are constants
+// and the arrays of vectors live in registers.
+template <int R, bool kTail>
 __attribute__((always_inline)) inline void dots_long(Index K, const float* __restrict x, const KTail& tail,
-                                                     const float* __restrict b, Index ldb, Index count, float alpha,
-                                                     float beta, float* __restrict y) {
-  const float* rows[8];
+                                                     const float* __restrict b, Index ldb, float alpha, float beta,
+                                                     float* __restrict y) {
+  constexpr int U = 8 / R;
+  __m256 acc[U][R];
 #pragma GCC unroll 8
-  for (int r = 0; r < 8; ++r) rows[r] = row_ptr<kPartial>(b, ldb, r, count);
-  __m256 acc[8];
+  for (int u = 0; u < U; ++u) {
 #pragma GCC unroll 8
-  for (int r = 0; r < 8; ++r) acc[r] = _mm256_setzero_ps();
-  for (Index k = 0; k + 8 <= K; k += 8) {
-    const __m256 xv = _mm256_loadu_ps(x + k);
+    for (int r = 0; r < R; ++r) acc[u][r] = _mm256_setzero_ps();
+  }
+  Index k = 0;
+  for (; k + 8 * U <= K; k += 8 * U) {
 #pragma GCC unroll 8
-    for (int r = 0; r < 8; ++r) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(rows[r] + k), xv, acc[r]);
+    for (int u = 0; u < U; ++u) {
+      const __m256 xv = _mm256_loadu_ps(x + k + 8 * u);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        acc[u][r] = _mm256_fmadd_ps(_mm256_loadu_ps(b + r * ldb + k + 8 * u), xv, acc[u][r]);
+      }
+    }
+  }
+  if (U > 1) {
+    for (; k + 8 <= K; k += 8) {
+      const __m256 xv = _mm256_loadu_ps(x + k);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[0][r] = _mm256_fmadd_ps(_mm256_loadu_ps(b + r * ldb + k), xv, acc[0][r]);
+    }
   }
   if (kTail) {
 #pragma GCC unroll 8
-    for (int r = 0; r < 8; ++r) acc[r] = _mm256_fmadd_ps(load_tail(rows[r], tail), tail.x, acc[r]);
+    for (int r = 0; r < R; ++r) acc[0][r] = _mm256_fmadd_ps(load_tail(b + r * ldb, tail), tail.x, acc[0][r]);
   }
-  store_sums<kPartial>(reduce8(acc), alpha, beta, y, count);
+  // Fold the U accumulators of each row pairwise, then reduce (missing rows as zeros).
+#pragma GCC unroll 8
+  for (int w = U / 2; w >= 1; w /= 2) {
+#pragma GCC unroll 8
+    for (int u = 0; u < w; ++u) {
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) acc[u][r] = _mm256_add_ps(acc[u][r], acc[u + w][r]);
+    }
+  }
+  __m256 v[8];
+#pragma GCC unroll 8
+  for (int r = 0; r < 8; ++r) v[r] = r < R ? acc[0][r] : _mm256_setzero_ps();
+  store_sums<R < 8>(reduce8(v), alpha, beta, y, R);
 }
 
 // Dot products of x with 8 rows of B, 8 <= K < 32: S = K / 8 full steps (a compile-time 1..3) with x
@@ -284,7 +312,21 @@ struct LongBlock {
   float alpha, beta;
   template <bool kPartial>
   __attribute__((always_inline)) void run(const float* b, float* y, Index count, bool) const {
-    dots_long<kPartial, kTail>(K, x, tail, b, ldb, count, alpha, beta, y);
+    if (!kPartial) {
+      dots_long<8, kTail>(K, x, tail, b, ldb, alpha, beta, y);
+      return;
+    }
+    // The last 1-7 rows: blocks of 4, 2, 1 rows with 2, 4, 8 accumulators per row.
+    Index r = 0;
+    if (count - r >= 4) {
+      dots_long<4, kTail>(K, x, tail, b + r * ldb, ldb, alpha, beta, y + r);
+      r += 4;
+    }
+    if (count - r >= 2) {
+      dots_long<2, kTail>(K, x, tail, b + r * ldb, ldb, alpha, beta, y + r);
+      r += 2;
+    }
+    if (count - r >= 1) dots_long<1, kTail>(K, x, tail, b + r * ldb, ldb, alpha, beta, y + r);
   }
 };
 

@@ -237,22 +237,6 @@ TEST_CASE("sofie_gemv_f32 with K == 0 scales y by beta and reads neither x nor B
   CHECK(y == 42.0f);
 }
 
-TEST_CASE("sofie_gemv_f32 trans_b gives the same result for a row wherever it sits") {
-  // The summation order depends on K only: the same row of B gives bit-identical results in any block
-  // position, in the last (partial) block, and alone (N == 1).
-  for (int64_t K : {5, 7, 8, 13, 31, 40, 100}) {
-    const std::vector<float> x = random_floats(static_cast<size_t>(K), 10);
-    const std::vector<float> row = random_floats(static_cast<size_t>(K), 11);
-    std::vector<float> B;
-    for (int64_t n = 0; n < 19; ++n) B.insert(B.end(), row.begin(), row.end());
-    std::vector<float> y(19), one(1);
-    sofie_gemv_f32(1, 19, K, 1.0f, x.data(), 1, B.data(), K, 0.0f, y.data());
-    sofie_gemv_f32(1, 1, K, 1.0f, x.data(), 1, row.data(), K, 0.0f, one.data());
-    INFO("K " << K);
-    for (float v : y) CHECK(v == one[0]);
-  }
-}
-
 // Worst relative error of f against ref over [lo, hi], skipping references below `tiny`.
 template <typename F, typename R>
 double worst_relative_error(F f, R ref, float lo, float hi, double tiny) {
