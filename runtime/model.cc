@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
@@ -61,6 +62,7 @@ ModelImpl::~ModelImpl() {
 namespace {
 constexpr int64_t kMaxCompiles = 4;     // per model: a model whose plans keep changing structure stops here
 constexpr int64_t kMaxFailures = 3;     // then blacklisted: the interpreter serves for good
+constexpr int kJitWaitSeconds = 120;    // Tier::kJit waits this long at most for its first compile
 }  // namespace
 
 void ModelImpl::note_interpreted_call(const std::shared_ptr<const Plan>& plan) const {
@@ -70,40 +72,68 @@ void ModelImpl::note_interpreted_call(const std::shared_ptr<const Plan>& plan) c
   if (n < t.threshold) return;
   std::unique_lock<std::mutex> lock(t.mu);
   if (t.blacklisted || t.compiles >= kMaxCompiles) return;
-  if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold) {
-    if (t.worker.joinable()) t.worker.join();  // the previous compile has finished (compiling is false)
-    t.compiling = true;
-    JitProvider* jit = jit_provider();
-    t.worker = std::thread([state = tier_, graph = graph_, plan, jit, n] {
-      auto result = jit->compile(*graph, *plan);
-      std::lock_guard<std::mutex> guard(state->mu);
-      state->compiling = false;
-      ++state->compiles;
-      if (result.ok()) {
-        // Earlier code stays alive (a call may still run it) until the model dies.
-        state->history.push_back(*result);
-        state->compiled = *result;
-        state->fast.store(state->compiled.get(), std::memory_order_release);
-      } else {
-        ++state->failures;
-        state->last_error = std::string(result.status().message());
-        if (state->failures == 1) {
-          std::fprintf(stderr, "sofie: JIT compile failed, the interpreter keeps serving: %s\n",
-                       state->last_error.c_str());
-        }
-        if (state->failures >= kMaxFailures) {
-          state->blacklisted = true;
-        } else {
-          state->threshold = n + std::max<int64_t>(state->threshold, 1) * 4;  // back off
-        }
-      }
-      state->done.notify_all();
-    });
-  }
+  if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold) start_compile_locked(plan, n);
   if (t.tier == Tier::kJit && !t.waited) {
     t.waited = true;
-    t.done.wait(lock, [&] { return !t.compiling; });
+    // A compile that hangs must not hang the caller for good: after the timeout the interpreter serves
+    // and the compiled code is picked up whenever it arrives.
+    if (!t.done.wait_for(lock, std::chrono::seconds(kJitWaitSeconds), [&] { return !t.compiling; })) {
+      std::fprintf(stderr, "sofie: JIT compile still running after %d s; the interpreter serves meanwhile\n",
+                   kJitWaitSeconds);
+    }
   }
+}
+
+void ModelImpl::start_compile_locked(const std::shared_ptr<const Plan>& plan, int64_t n) const {
+  TierState& t = *tier_;
+  if (t.worker.joinable()) t.worker.join();  // the previous compile has finished (compiling is false)
+  t.compiling = true;
+  JitProvider* jit = jit_provider();
+  t.worker = std::thread([state = tier_, graph = graph_, plan, jit, n] {
+    auto result = jit->compile(*graph, *plan);
+    std::lock_guard<std::mutex> guard(state->mu);
+    state->compiling = false;
+    ++state->compiles;
+    if (result.ok()) {
+      // Earlier code stays alive (a call may still run it) until the model dies.
+      state->history.push_back(*result);
+      state->compiled = *result;
+      state->fast.store(state->compiled.get(), std::memory_order_release);
+    } else {
+      ++state->failures;
+      state->last_error = std::string(result.status().message());
+      if (state->failures == 1) {
+        std::fprintf(stderr, "sofie: JIT compile failed, the interpreter keeps serving: %s\n",
+                     state->last_error.c_str());
+      }
+      if (state->failures >= kMaxFailures) {
+        state->blacklisted = true;
+      } else {
+        state->threshold = n + std::max<int64_t>(state->threshold, 1) * 4;  // back off
+      }
+    }
+    state->done.notify_all();
+  });
+}
+
+void ModelImpl::compile_at_load() const {
+  TierState& t = *tier_;
+  if (t.tier != Tier::kAuto || t.threshold != 0) return;
+  // A reference plan with every symbolic dimension 1: the compiled code serves every value of them.
+  std::vector<Tensor> inputs;
+  std::vector<TensorView> views;
+  for (const ValueInfo& info : inputs_) {
+    if (!info.shape.rank_known()) return;  // nothing to plan with: compile on the first call instead
+    Dims dims;
+    for (const Dim& d : info.shape.dims()) dims.push_back(d.is_known() ? d.value : 1);
+    inputs.push_back(Tensor::zeros(info.dtype, dims));
+    views.push_back(inputs.back().view());
+  }
+  uint64_t wanted = 0;
+  auto plan = Plan::build(graph_, views, valued_inputs_.load(), &wanted);
+  if (!plan.ok() || (*plan)->eager()) return;
+  std::lock_guard<std::mutex> lock(t.mu);
+  if (!t.compiling) start_compile_locked(*plan, 0);
 }
 
 TierStats ModelImpl::tier_stats() const {
@@ -234,13 +264,17 @@ absl::Status check_tier(const LoadOptions& options) {
 absl::StatusOr<Model> Model::try_load(const std::string& path, const LoadOptions& options) {
   SOFIE_RETURN_IF_ERROR(check_tier(options));
   SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> graph, load_onnx_file(path, options));
-  return Model(std::make_shared<const ModelImpl>(std::move(graph), options.tier, options.jit_threshold));
+  auto impl = std::make_shared<const ModelImpl>(std::move(graph), options.tier, options.jit_threshold);
+  impl->compile_at_load();
+  return Model(std::move(impl));
 }
 
 absl::StatusOr<Model> Model::try_load_from_buffer(const void* data, size_t size, const LoadOptions& options) {
   SOFIE_RETURN_IF_ERROR(check_tier(options));
   SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> graph, load_onnx_buffer(data, size, options));
-  return Model(std::make_shared<const ModelImpl>(std::move(graph), options.tier, options.jit_threshold));
+  auto impl = std::make_shared<const ModelImpl>(std::move(graph), options.tier, options.jit_threshold);
+  impl->compile_at_load();
+  return Model(std::move(impl));
 }
 
 TierStats Model::tier_stats() const { return impl_->tier_stats(); }

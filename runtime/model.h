@@ -34,7 +34,7 @@ struct LoadOptions {
   std::string external_data_dir;
   // Execution tier (runtime/tiering.h). kAuto: the interpreter serves until the model has served
   // `jit_threshold` calls, then compiled code takes over once a background compile finishes (0 = compile
-  // at load). Without the JIT linked into the binary (//jit), every tier is the interpreter; asking for
+  // at load, in the background). Without the JIT linked into the binary (//jit), every tier is the interpreter; asking for
   // kJit then fails at load.
   Tier tier = Tier::kAuto;
   int64_t jit_threshold = 100;

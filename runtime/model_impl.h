@@ -52,6 +52,9 @@ class ModelImpl {
   // hot (Tier::kJit: on the first call, and waits for it once).
   void note_interpreted_call(const std::shared_ptr<const Plan>& plan) const;
   TierStats tier_stats() const;
+  // Tier::kAuto with jit_threshold 0: starts compiling in the background at load (plan with every
+  // symbolic dimension 1).
+  void compile_at_load() const;
 
  private:
   std::shared_ptr<const Graph> graph_;
@@ -63,6 +66,8 @@ class ModelImpl {
   };
   std::vector<SymbolTie> ties_;
   uint64_t id_;
+  void start_compile_locked(const std::shared_ptr<const Plan>& plan, int64_t n) const;
+
   // Shared with the background compile thread, which may outlive a call but not the model (joined).
   struct TierState {
     Tier tier = Tier::kInterp;
