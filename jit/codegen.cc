@@ -121,13 +121,16 @@ class Generator {
   using Storage = Plan::Storage;
 
   const Plan::Slot& slot(ValueId v) const { return p_.slots()[v]; }
+  // A constant of the graph itself (an initializer or folded at load): the same in every plan, so its
+  // shape and contents may be compiled in. Values folded while planning may differ between plans.
+  bool load_constant(ValueId v) const { return g_.value(v).constant != nullptr; }
   ValueId root(ValueId v) const { return slot(v).storage == Storage::kAlias ? slot(v).alias_of : v; }
   int rank(ValueId v) const { return static_cast<int>(slot(v).shape.size()); }
 
   // A dim as a literal when it is static in the graph (or the value is a constant), else read from dims.
   bool static_dim(ValueId v, int d, int64_t* out) const {
     const Value& value = g_.value(v);
-    if (slot(v).storage == Storage::kConstant) {
+    if (load_constant(v)) {  // plan-time constants may change shape between plans of one structure
       *out = slot(v).shape[d];
       return true;
     }
@@ -223,7 +226,7 @@ class Generator {
   }
 
   void open_step_helpers() {
-    w_.line("auto relu = [](float x) { return x > 0.0f ? x : 0.0f; };");
+    w_.line("auto relu = [](float x) { return x < 0.0f ? 0.0f : x; };  // NaN stays NaN");
     w_.line("auto leaky = [](float x, float a) { return x >= 0.0f ? x : a * x; };");
     w_.line("(void)relu; (void)leaky;");
   }
@@ -232,7 +235,7 @@ class Generator {
   bool emit_dense(ValueId a, ValueId wv, bool trans_b, ValueId c, float alpha, float beta, ValueId y,
                   const std::string& rows, int64_t k_dim, const Epilogue& epi) {
     const Plan::Slot& ws = slot(wv);
-    if (ws.storage != Storage::kConstant || ws.shape.size() != 2) return false;
+    if (!load_constant(wv) || ws.shape.size() != 2) return false;
     const int64_t K = trans_b ? ws.shape[1] : ws.shape[0];
     const int64_t N = trans_b ? ws.shape[0] : ws.shape[1];
     if (K != k_dim) return false;
@@ -373,7 +376,7 @@ class Generator {
     } else {
       // Broadcast of a constant b (or a) over the rows of the other.
       auto broadcast = [&](ValueId full, ValueId small, std::string* full_expr, std::string* small_expr) {
-        if (!same(full, y) || slot(small).storage != Storage::kConstant || rank(y) < 1) return false;
+        if (!same(full, y) || !load_constant(small) || rank(y) < 1) return false;
         const int64_t n = num_elements(slot(small).shape);
         int64_t last;
         if (n == 1) {

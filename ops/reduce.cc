@@ -49,7 +49,9 @@ using AccOf = std::conditional_t<std::is_integral_v<T> && (K == Kind::kL2 || K =
 template <typename T>
 T exp_of(T v) {
   if constexpr (std::is_same_v<T, float>) {
-    return kernels::exp_f32(v);
+    // exp_f32 clamps its input (exp(-inf) would be ~1e-38): -inf must give exactly 0, so that a row of
+    // -inf has LogSumExp -inf.
+    return kernels::select_f32(v == -std::numeric_limits<float>::infinity(), 0.0f, kernels::exp_f32(v));
   } else {
     return std::exp(v);
   }

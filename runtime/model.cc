@@ -69,10 +69,10 @@ void ModelImpl::note_interpreted_call(const std::shared_ptr<const Plan>& plan) c
   TierState& t = *tier_;
   if (t.tier == Tier::kInterp || plan->eager()) return;
   const int64_t n = t.calls.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (n < t.threshold) return;
+  if (n < t.threshold.load(std::memory_order_relaxed)) return;
   std::unique_lock<std::mutex> lock(t.mu);
   if (t.blacklisted || t.compiles >= kMaxCompiles) return;
-  if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold) start_compile_locked(plan, n);
+  if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold.load()) start_compile_locked(plan, n);
   if (t.tier == Tier::kJit && !t.waited) {
     t.waited = true;
     // A compile that hangs must not hang the caller for good: after the timeout the interpreter serves
@@ -109,7 +109,7 @@ void ModelImpl::start_compile_locked(const std::shared_ptr<const Plan>& plan, in
       if (state->failures >= kMaxFailures) {
         state->blacklisted = true;
       } else {
-        state->threshold = n + std::max<int64_t>(state->threshold, 1) * 4;  // back off
+        state->threshold.store(n + std::max<int64_t>(state->threshold.load(), 1) * 4);  // back off
       }
     }
     state->done.notify_all();
@@ -118,7 +118,7 @@ void ModelImpl::start_compile_locked(const std::shared_ptr<const Plan>& plan, in
 
 void ModelImpl::compile_at_load() const {
   TierState& t = *tier_;
-  if (t.tier != Tier::kAuto || t.threshold != 0) return;
+  if (t.tier != Tier::kAuto || t.threshold.load() != 0) return;
   // A reference plan with every symbolic dimension 1: the compiled code serves every value of them.
   std::vector<Tensor> inputs;
   std::vector<TensorView> views;

@@ -71,7 +71,7 @@ class ModelImpl {
   // Shared with the background compile thread, which may outlive a call but not the model (joined).
   struct TierState {
     Tier tier = Tier::kInterp;
-    int64_t threshold = 0;
+    std::atomic<int64_t> threshold{0};  // read without the lock on the hot path
     std::atomic<int64_t> calls{0};
     std::atomic<const CompiledGraph*> fast{nullptr};
     std::mutex mu;

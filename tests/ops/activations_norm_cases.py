@@ -109,18 +109,22 @@ def clip_cases():
     x = np.concatenate([rand(60, low=-3, high=3), np.array([np.nan, np.inf, -np.inf], np.float32)]).reshape(3, 21)
     case("clip_opset7_attrs", [node("Clip", ["X"], ["Y"], min=-1.0, max=0.5)], [("X", x)],
          [("Y", np.clip(x, -1.0, 0.5))], opset=7)
-    case("clip_opset10_min_only", [node("Clip", ["X"], ["Y"], min=0.0)], [("X", x)], [("Y", np.maximum(x, 0))], opset=10)
+    # A missing bound is numeric_limits lowest()/max() (the Clip-6 spec, and ONNX Runtime at every opset):
+    # +-inf inputs become +-FLT_MAX.
+    fmax = np.finfo(np.float32).max
+    case("clip_opset10_min_only", [node("Clip", ["X"], ["Y"], min=0.0)], [("X", x)], [("Y", np.clip(x, 0, fmax))],
+         opset=10)
     case("clip_opset7_default", [node("Clip", ["X"], ["Y"])], [("X", x)],
          [("Y", np.clip(x, np.finfo(np.float32).min, np.finfo(np.float32).max))], opset=7)
     lo, hi = np.array(-0.5, np.float32), np.array(1.5, np.float32)
     for opset in (11, 12, 13):
         case(f"clip_opset{opset}_both", [node("Clip", ["X", "lo", "hi"], ["Y"])], [("X", x), ("lo", lo), ("hi", hi)],
              [("Y", np.clip(x, lo, hi))], opset=opset)
-    case("clip_min_only", [node("Clip", ["X", "lo"], ["Y"])], [("X", x)], [("Y", np.maximum(x, lo))], opset=13,
+    case("clip_min_only", [node("Clip", ["X", "lo"], ["Y"])], [("X", x)], [("Y", np.clip(x, lo, fmax))], opset=13,
          initializers={"lo": lo})
-    case("clip_max_only", [node("Clip", ["X", "", "hi"], ["Y"])], [("X", x)], [("Y", np.minimum(x, hi))], opset=13,
+    case("clip_max_only", [node("Clip", ["X", "", "hi"], ["Y"])], [("X", x)], [("Y", np.clip(x, -fmax, hi))], opset=13,
          initializers={"hi": hi})
-    case("clip_none", [node("Clip", ["X"], ["Y"])], [("X", x)], [("Y", x)], opset=13)
+    case("clip_none", [node("Clip", ["X"], ["Y"])], [("X", x)], [("Y", np.clip(x, -fmax, fmax))], opset=13)
     case("clip_min_above_max", [node("Clip", ["X", "lo", "hi"], ["Y"])], [("X", x)],
          [("Y", np.minimum(np.maximum(x, hi), lo))], opset=13,
          initializers={"lo": hi, "hi": lo})

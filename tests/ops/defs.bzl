@@ -5,6 +5,7 @@ def op_case_test(family):
     native.genrule(
         name = family + "_cases_tar",
         testonly = True,
+        visibility = ["//tests/jit:__pkg__"],
         srcs = [script, "opcase.py"],
         outs = [family + "_cases.tar"],
         cmd = "PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 $(location %s) $@" % script,

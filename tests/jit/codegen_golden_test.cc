@@ -1,0 +1,196 @@
+// Golden tests of the JIT's generated source (jit/codegen.h) for small graphs built here with the ONNX
+// protos. The expected sources are tests/jit/golden/<name>.cc.golden, compared exactly. To regenerate them
+// after an intended change of the code generator:
+//   SOFIE_UPDATE_GOLDEN="$PWD/tests/jit/golden" bazel run //tests/jit:codegen_golden_test
+// (then review the diff). Besides the exact text, each test asserts the structural facts the golden is
+// meant to show, so that a regenerated golden cannot silently lose them.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "jit/codegen.h"
+#include "runtime/graph.h"
+#include "runtime/onnx_loader.h"
+#include "runtime/plan.h"
+#include "tests/jit/jit_test_util.h"
+#include "tests/jit/onnx_builder.h"
+
+namespace sofie {
+namespace {
+namespace fs = std::filesystem;
+using jit_testing::kBatch;
+using jit_testing::set_int;
+
+// ---- Generating ------------------------------------------------------------------------------------------
+
+// The generated source for `model` planned with `input_dims` (the batch concrete); fills *out.
+void generate_for(const jit_testing::ModelBuilder& model, const std::vector<int64_t>& input_dims,
+                  jit::GeneratedGraph* out) {
+  const std::string bytes = model.serialize();
+  absl::StatusOr<std::shared_ptr<const Graph>> graph = load_onnx_buffer(bytes.data(), bytes.size(), LoadOptions{});
+  INFO((graph.ok() ? "" : std::string(graph.status().message())));
+  REQUIRE(graph.ok());
+  const std::vector<float> x = jit_testing::random_floats(static_cast<size_t>(num_elements(input_dims)), 1);
+  Dims dims(input_dims.begin(), input_dims.end());
+  const std::vector<TensorView> inputs = {TensorView::of(x.data(), dims)};
+  uint64_t wanted = 0;
+  absl::StatusOr<std::shared_ptr<const Plan>> plan = Plan::build(*graph, inputs, 0, &wanted);
+  INFO((plan.ok() ? "" : std::string(plan.status().message())));
+  REQUIRE(plan.ok());
+  REQUIRE(!(*plan)->eager());
+  absl::StatusOr<jit::GeneratedGraph> gen = jit::generate(**graph, **plan);
+  INFO((gen.ok() ? "" : std::string(gen.status().message())));
+  REQUIRE(gen.ok());
+  *out = std::move(*gen);
+}
+
+// ---- Golden comparison ----------------------------------------------------------------------------------
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "" when equal; else the first differing line as a small unified diff.
+std::string first_difference(const std::string& want, const std::string& got) {
+  const std::vector<std::string> a = absl::StrSplit(want, '\n');
+  const std::vector<std::string> b = absl::StrSplit(got, '\n');
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i == a.size() && i == b.size()) return "";
+  std::string diff = absl::StrCat("@@ line ", i + 1, " @@\n");
+  if (i > 0) absl::StrAppend(&diff, " ", a[i - 1], "\n");
+  absl::StrAppend(&diff, i < a.size() ? absl::StrCat("-", a[i]) : "-(end of golden)", "\n");
+  absl::StrAppend(&diff, i < b.size() ? absl::StrCat("+", b[i]) : "+(end of generated source)", "\n");
+  return diff;
+}
+
+void check_golden(const std::string& name, const std::string& source) {
+  const std::string file = name + ".cc.golden";
+  if (const char* update = std::getenv("SOFIE_UPDATE_GOLDEN"); update != nullptr && update[0] != '\0') {
+    const std::string path = (fs::path(update) / file).string();
+    std::ofstream out(path, std::ios::binary);
+    out << source;
+    INFO("writing " << path);
+    REQUIRE(out.good());
+    WARN("updated " << path);
+    return;
+  }
+  const std::string golden_path = jit_testing::runfile("tests/jit/golden/" + file);
+  INFO("golden file " << golden_path);
+  REQUIRE(fs::exists(golden_path));
+  const std::string diff = first_difference(read_file(golden_path), source);
+  if (!diff.empty()) {
+    // Printed as is: Catch2 wraps its messages, which would break the command.
+    std::printf("generated source differs from tests/jit/golden/%s; first difference:\n%s\n"
+                "If the change is intended, regenerate the goldens and review the diff:\n"
+                "  SOFIE_UPDATE_GOLDEN=\"$PWD/tests/jit/golden\" bazel run //tests/jit:codegen_golden_test\n"
+                "---- generated source:\n%s----\n",
+                file.c_str(), diff.c_str(), source.c_str());
+  }
+  INFO("generated source differs from tests/jit/golden/" << file << " (see the test log)\n" << diff);
+  CHECK(diff.empty());
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Facts every generated translation unit must have.
+void check_common_structure(const jit::GeneratedGraph& gen) {
+  CHECK(gen.entry == "sofie_graph");
+  CHECK(contains(gen.source, "extern \"C\" int sofie_graph(void* const* values, const long long* dims, "
+                             "sofie_host* host, sofie_run_step_fn run_step)"));
+  CHECK(!contains(gen.source, "#include"));  // compiled without any header
+  CHECK(contains(gen.source, "return 0;"));
+}
+
+// ---- The graphs -----------------------------------------------------------------------------------------
+
+// x[batch,4] -> Gemm(W[3,4], transB=1, B[3]) -> Relu -> y[batch,3]
+TEST_CASE("golden: Gemm(transB=1) + Relu with a symbolic batch") {
+  jit_testing::ModelBuilder model("gemm_relu");
+  model.input("x", {kBatch, 4});
+  model.output("y", {kBatch, 3});
+  model.initializer("W", {3, 4});
+  model.initializer("B", {3});
+  set_int(model.node("Gemm", {"x", "W", "B"}, "h", "fc"), "transB", 1);
+  model.node("Relu", {"h"}, "y", "act");
+  jit::GeneratedGraph gen;
+  generate_for(model, {5, 4}, &gen);
+  check_golden("gemm_relu", gen.source);
+
+  check_common_structure(gen);
+  CHECK(gen.emitted_steps == 2);  // the Relu counts as emitted: fused into the Gemm's epilogue
+  CHECK(gen.fallback_steps == 0);
+  CHECK(!contains(gen.source, "run_step(host"));
+  CHECK(contains(gen.source, "fused into the step above"));
+  CHECK(contains(gen.source, "relu("));
+  // K and N are constants (the row strides); the batch is read from the dims array, never a literal 5.
+  CHECK(contains(gen.source, "A + m * 4;"));
+  CHECK(contains(gen.source, "Y + m * 3;"));
+  CHECK(contains(gen.source, "const i64 M = dims["));
+  CHECK(!contains(gen.source, "M = 5"));
+  CHECK(gen.host_symbols.empty());
+}
+
+// x[batch,2,4] -> MatMul(W[4,3]) -> Add(b[3]) -> Sigmoid -> y[batch,2,3]. The rank-3 input keeps the
+// MatMul a MatMul (the load-time pass fuses MatMul + Add into a Gemm only for rank-2 inputs), so the Add
+// is the emitter's broadcast of a constant row, with the Sigmoid fused as a kernel-ABI call per row.
+TEST_CASE("golden: MatMul + Add(constant row) + Sigmoid") {
+  jit_testing::ModelBuilder model("matmul_add_sigmoid");
+  model.input("x", {kBatch, 2, 4});
+  model.output("y", {kBatch, 2, 3});
+  model.initializer("W", {4, 3});
+  model.initializer("b", {3});
+  model.node("MatMul", {"x", "W"}, "h", "mm");
+  model.node("Add", {"h", "b"}, "z", "bias");
+  model.node("Sigmoid", {"z"}, "y", "act");
+  jit::GeneratedGraph gen;
+  generate_for(model, {3, 2, 4}, &gen);
+  check_golden("matmul_add_sigmoid", gen.source);
+
+  check_common_structure(gen);
+  CHECK(gen.emitted_steps == 3);
+  CHECK(gen.fallback_steps == 0);
+  CHECK(!contains(gen.source, "run_step(host"));
+  CHECK(contains(gen.source, "sofie_sigmoid_f32(y, y, 3);"));
+  CHECK(gen.host_symbols == std::vector<std::string>{"sofie_sigmoid_f32"});
+  CHECK(contains(gen.source, "pb[j]"));  // the constant row, indexed by column only
+  CHECK(contains(gen.source, "(2 * dims["));  // rows: the batch (from dims) times the static 2
+}
+
+// x[batch,4] -> MatMul(W[4,3]) -> Softmax -> y[batch,3]: Softmax has no emitter and runs through the
+// interpreter's kernel (run_step), after the emitted MatMul.
+TEST_CASE("golden: an operator without emitter falls back to run_step") {
+  jit_testing::ModelBuilder model("matmul_softmax");
+  model.input("x", {kBatch, 4});
+  model.output("y", {kBatch, 3});
+  model.initializer("W", {4, 3});
+  model.node("MatMul", {"x", "W"}, "h", "mm");
+  model.node("Softmax", {"h"}, "y", "softmax");
+  jit::GeneratedGraph gen;
+  generate_for(model, {2, 4}, &gen);
+  check_golden("matmul_softmax", gen.source);
+
+  check_common_structure(gen);
+  CHECK(gen.emitted_steps == 1);
+  CHECK(gen.fallback_steps == 1);
+  CHECK(contains(gen.source, "// step 1: Softmax node 'softmax'"));
+  CHECK(contains(gen.source, "if (run_step(host, 1) != 0) return 1;"));
+  CHECK(!contains(gen.source, "run_step(host, 0)"));
+}
+
+}  // namespace
+}  // namespace sofie
