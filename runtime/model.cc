@@ -136,6 +136,23 @@ void ModelImpl::compile_at_load() const {
   if (!t.compiling) start_compile_locked(*plan, 0);
 }
 
+const CompiledGraph* ModelImpl::probe_cached(const std::shared_ptr<const Plan>& plan) const {
+  TierState& t = *tier_;
+  if (t.tier == Tier::kInterp || plan->eager()) return nullptr;
+  const uint64_t h = plan->steps_hash();
+  if (t.probed_hash.load(std::memory_order_acquire) == h) return nullptr;
+  std::lock_guard<std::mutex> lock(t.mu);
+  if (t.probed_hash.load() == h) return nullptr;
+  t.probed_hash.store(h, std::memory_order_release);
+  if (const CompiledGraph* c = compiled_for(*plan)) return c;
+  std::shared_ptr<const CompiledGraph> code = jit_provider()->cached(*graph_, *plan);
+  if (!code) return nullptr;
+  t.history.push_back(code);
+  t.compiled = code;
+  t.fast.store(code.get(), std::memory_order_release);
+  return code.get();
+}
+
 TierStats ModelImpl::tier_stats() const {
   TierState& t = *tier_;
   std::lock_guard<std::mutex> lock(t.mu);

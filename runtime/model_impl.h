@@ -51,6 +51,9 @@ class ModelImpl {
   // Counts a call served by the interpreter with `plan`; starts a background compile when the model is
   // hot (Tier::kJit: on the first call, and waits for it once).
   void note_interpreted_call(const std::shared_ptr<const Plan>& plan) const;
+  // Once per plan structure, before the first interpreted call: code the provider already has (a warm
+  // compiled-code cache) is installed at once. Returns it, or null.
+  const CompiledGraph* probe_cached(const std::shared_ptr<const Plan>& plan) const;
   TierStats tier_stats() const;
   // Tier::kAuto with jit_threshold 0: starts compiling in the background at load (plan with every
   // symbolic dimension 1).
@@ -79,6 +82,7 @@ class ModelImpl {
     bool compiling = false;
     bool blacklisted = false;
     bool waited = false;  // Tier::kJit waits for the first compile only
+    std::atomic<uint64_t> probed_hash{0};  // the last plan structure looked up in the provider's cache
     int64_t compiles = 0, failures = 0;
     std::string last_error;
     std::shared_ptr<const CompiledGraph> compiled;

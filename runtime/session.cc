@@ -197,7 +197,9 @@ absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const Tenso
     return absl::Span<const TensorView>(st.outputs);
   }
   if (st.bound != plan) st.bind(plan);
-  if (const CompiledGraph* code = st.model->compiled_for(*plan)) {
+  const CompiledGraph* code = st.model->compiled_for(*plan);
+  if (code == nullptr) code = st.model->probe_cached(plan);
+  if (code != nullptr) {
     ++st.calls_compiled;
     SOFIE_RETURN_IF_ERROR(st.execute_compiled(*code, inputs));
     return absl::Span<const TensorView>(st.outputs);

@@ -42,6 +42,14 @@ class JitProvider {
   // Compiles `graph` for plans shaped like `plan` (same steps; symbolic dims may differ). Called on a
   // background thread; must be thread-safe.
   virtual absl::StatusOr<std::shared_ptr<const CompiledGraph>> compile(const Graph& graph, const Plan& plan) = 0;
+  // Code for such plans that exists already (compiled earlier in this process, or in a compiled-code
+  // cache), found without compiling; null otherwise. Called synchronously, once per plan structure, so a
+  // process with a warm cache serves its first inference with compiled code.
+  virtual std::shared_ptr<const CompiledGraph> cached(const Graph& graph, const Plan& plan) {
+    (void)graph;
+    (void)plan;
+    return nullptr;
+  }
 };
 
 // The provider jit/ registers at start-up (static initialiser); null in interpreter-only builds.

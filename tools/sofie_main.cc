@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tools/bench_command.h"
+#include "tools/cache_command.h"
 #include "tools/emit_command.h"
 #include "tools/check.h"
 #include "tools/cli.h"
@@ -38,6 +39,10 @@ commands:
         write the C++ the JIT generates for the model (graph.cc) and its manifest
   ops [--markdown]
         the operators sofie supports, with their opset ranges
+  warmup MODEL... [--shape NAME=DIMS]... [--cache DIR] [--jobs N]
+        compile models ahead of time into the compiled-code cache (also: sofie-warmup)
+  cache list|stats|verify|clear [--cache DIR]
+        what the compiled-code cache holds, its hit/miss counters, an integrity check, removal
 
 'sofie <command> --help' describes a command. Relative paths are taken from $BUILD_WORKING_DIRECTORY
 when set (as under 'bazel run').
@@ -148,8 +153,10 @@ int dispatch(const std::vector<std::string>& args) {
   if (command == "bench") return bench_command(rest);
   if (command == "emit") return emit_command(rest);
   if (command == "ops") return ops_command(rest);
+  if (command == "warmup") return warmup_command(rest);
+  if (command == "cache") return cache_command(rest);
   usage_error(
-      absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, bench, emit, ops; see 'sofie --help')"));
+      absl::StrCat("unknown command '", command, "' (commands: run, inspect, check, bench, emit, ops, warmup, cache; see 'sofie --help')"));
 }
 
 }  // namespace

@@ -184,7 +184,9 @@ TEST_CASE("tiering: 8 threads share one model while the compiled code is swapped
   INFO(errors_text);
   CHECK(mismatches == 0);
   CHECK(stats.state == "compiled");
-  CHECK(stats.compiles == 1);  // every batch size here has the same plan structure
+  // Every batch size here has the same plan structure: one compile at most (none when this process
+  // compiled the same model already: the code is shared).
+  CHECK(stats.compiles <= 1);
   CHECK(stats.failures == 0);
   for (int t = 1; t < kThreads; t += 2) {
     INFO("thread " << t);
