@@ -14,6 +14,7 @@ PACKAGES=(
   catch2                 # Catch2 v2 (<catch2/catch.hpp>)
   llvm-16-dev libclang-cpp16-dev libclang-16-dev clang-16   # the JIT compiler (jit/compiler/)
   python3-numpy python3-onnx python3-torch   # test models and reference outputs (Debian's /usr/bin/python3)
+  libtorch-dev python3-matplotlib nodejs     # the benchmark suite (tools/benchsuite/): LibTorch C++, plots, ORT in Node.js
 )
 
 missing=()
@@ -23,6 +24,8 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# npm: Debian's package, unless the installed nodejs already brings one (NodeSource's does, and conflicts with it).
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
   exit 0
