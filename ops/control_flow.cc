@@ -383,6 +383,149 @@ class ScanOp : public Op {
 SOFIE_REGISTER_OP("", "Scan", 9, kMaxOpset, &ScanOp::create);
 
 // ---------------------------------------------------------------------------------------------------
+// Scan, opset 8: every input and output carries a leading batch axis, scan inputs are [batch, seq, ...]
+// (scanned along axis 1), states [batch, ...]; the first input is the optional sequence_lens. Each batch
+// entry runs the body over its sequence. sequence_lens shorter than the sequence (padded batches) are
+// not supported (an error at run time).
+class Scan8Op : public Op {
+ public:
+  static absl::StatusOr<std::unique_ptr<Op>> create(const Node& node) {
+    auto op = std::make_unique<Scan8Op>();
+    absl::Status st;
+    op->body_ = graph_attribute(node, "body", &st);
+    if (!st.ok()) return st;
+    Attrs a(node);
+    op->num_scan_inputs_ = a.require_int("num_scan_inputs");
+    op->dirs_ = a.get_ints("directions");
+    SOFIE_RETURN_IF_ERROR(a.status());
+    return std::unique_ptr<Op>(std::move(op));
+  }
+
+  absl::Status infer(InferContext& ctx) override {
+    const int m = static_cast<int>(num_scan_inputs_);
+    const int data_inputs = ctx.num_inputs() - 1;
+    if (m < 1 || m > data_inputs) {
+      return ctx.error(absl::StrCat("num_scan_inputs ", num_scan_inputs_, " must be in [1, ", data_inputs, "]"));
+    }
+    states_ = data_inputs - m;
+    if (dirs_.empty()) dirs_.assign(m, 0);
+    if (static_cast<int>(dirs_.size()) != m) return ctx.error("directions must have num_scan_inputs entries");
+    TypeList types;
+    for (int k = 1; k < ctx.num_inputs(); ++k) {
+      if (!ctx.has_input(k)) return ctx.error(absl::StrCat("input ", k, " is missing"));
+      const SymShape& s = ctx.input_shape(k);
+      const int drop = k - 1 < states_ ? 1 : 2;  // batch axis; also the sequence axis for scan inputs
+      if (s.rank_known() && s.rank() < drop) {
+        return ctx.error(absl::StrCat("input ", k, " has shape ", s.to_string(), "; expected a batch axis",
+                                      drop == 2 ? " and a sequence axis" : ""));
+      }
+      types.push_back({ctx.input_dtype(k),
+                       s.rank_known() ? SymShape(std::vector<Dim>(s.dims().begin() + drop, s.dims().end()))
+                                      : SymShape()});
+    }
+    SOFIE_RETURN_IF_ERROR(infer_subgraph(*body_, types));
+    scans_out_ = static_cast<int>(body_->outputs().size()) - states_;
+    if (scans_out_ < 0 || ctx.num_outputs() > static_cast<int>(body_->outputs().size())) {
+      return ctx.error(absl::StrCat("the body has ", body_->outputs().size(), " outputs for ", states_, " states"));
+    }
+    for (int k = 0; k < ctx.num_outputs(); ++k) ctx.set_output(k, output_type(*body_, k).first, SymShape());
+    return absl::OkStatus();
+  }
+
+  absl::Status reshape(ReshapeContext& ctx) const override {
+    mark_all_dynamic(ctx);
+    return absl::OkStatus();
+  }
+
+  absl::Status run(const RunContext& ctx) const override {
+    const int m = static_cast<int>(num_scan_inputs_);
+    const TensorView& first = ctx.input(1);
+    if (first.rank() < 1) return ctx.error("inputs need a batch axis");
+    const int64_t batch = first.shape[0];
+    int64_t length = -1;
+    for (int j = 0; j < m; ++j) {
+      const TensorView& in = ctx.input(1 + states_ + j);
+      if (in.rank() < 2 || in.shape[0] != batch) return ctx.error("scan inputs must be [batch, sequence, ...]");
+      if (length >= 0 && in.shape[1] != length) return ctx.error("scan inputs disagree on the sequence length");
+      length = in.shape[1];
+    }
+    if (ctx.has_input(0)) {
+      const TensorView& lens = ctx.input(0);
+      for (int64_t b = 0; b < lens.numel(); ++b) {
+        const int64_t l = lens.dtype == DType::kInt32 ? lens.data_as<int32_t>()[b] : lens.data_as<int64_t>()[b];
+        if (l != length) {
+          return unsupported(*ctx.node, absl::StrCat("sequence_lens[", b, "] = ", l, " is shorter than the sequence (",
+                                                     length, "): padded batches are not supported"));
+        }
+      }
+    }
+    // Per batch entry: views of its slice (no copy: the batch axis is outermost).
+    auto slice = [](const TensorView& t, int64_t b) {
+      Dims shape(t.shape.begin() + 1, t.shape.end());
+      const size_t bytes = static_cast<size_t>(num_elements(shape)) * dtype_size(t.dtype);
+      return TensorView(t.dtype, shape, static_cast<void*>(static_cast<char*>(t.data) + b * bytes));
+    };
+    std::vector<std::vector<TensorView>> results(batch);  // per batch: final states, then stacked scans
+    std::vector<TensorView> inputs(states_ + m), outs;
+    for (int64_t b = 0; b < batch; ++b) {
+      std::vector<TensorView> states;
+      for (int k = 0; k < states_; ++k) states.push_back(slice(ctx.input(1 + k), b));
+      std::vector<std::vector<TensorView>> scans(scans_out_);
+      for (int64_t t = 0; t < length; ++t) {
+        for (int k = 0; k < states_; ++k) inputs[k] = states[k];
+        for (int j = 0; j < m; ++j) {
+          const TensorView seq = slice(ctx.input(1 + states_ + j), b);  // [length, ...]
+          inputs[states_ + j] = slice(seq, dirs_[j] ? length - 1 - t : t);
+        }
+        SOFIE_RETURN_IF_ERROR(ctx.subgraphs->run(*body_, ctx, inputs, &outs));
+        for (int k = 0; k < states_; ++k) states[k] = outs[k];
+        for (int k = 0; k < scans_out_; ++k) scans[k].push_back(outs[states_ + k]);
+      }
+      results[b] = states;
+      for (int k = 0; k < scans_out_; ++k) {
+        // Stack this entry's scan outputs into arena memory ([length, ...]).
+        const std::vector<TensorView>& parts = scans[k];
+        Dims shape = parts.empty() ? Dims{} : parts[0].shape;
+        shape.insert(shape.begin(), length);
+        const DType dtype = parts.empty() ? output_type(*body_, states_ + k).first : parts[0].dtype;
+        const size_t part_bytes = parts.empty() ? 0 : parts[0].nbytes();
+        char* dst = static_cast<char*>(ctx.allocator->allocate(part_bytes * static_cast<size_t>(length)));
+        for (int64_t t = 0; t < length; ++t) {
+          if (parts[t].shape != parts[0].shape) return ctx.error("a scan output changes shape across iterations");
+          copy_bytes(dst + t * part_bytes, parts[t].data, part_bytes);
+        }
+        results[b].push_back(TensorView(dtype, shape, static_cast<void*>(dst)));
+      }
+    }
+    // Outputs: [batch, ...] of every per-entry result (all entries share a shape).
+    for (int k = 0; k < ctx.num_outputs; ++k) {
+      if (!ctx.has_output(k)) continue;
+      Dims elem = batch > 0 ? results[0][k].shape : Dims{};
+      for (int64_t b = 1; b < batch; ++b) {
+        if (results[b][k].shape != elem) return ctx.error(absl::StrCat("output ", k, " differs in shape across the batch"));
+      }
+      Dims shape = elem;
+      shape.insert(shape.begin(), batch);
+      SOFIE_ASSIGN_OR_RETURN(TensorView * dst, ctx.allocate_output(k, shape));
+      const size_t bytes = static_cast<size_t>(num_elements(elem)) * dtype_size(dst->dtype);
+      for (int64_t b = 0; b < batch; ++b) {
+        copy_bytes(static_cast<char*>(dst->data) + b * bytes, results[b][k].data, bytes);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const Graph* body_ = nullptr;
+  int64_t num_scan_inputs_ = 0;
+  std::vector<int64_t> dirs_;
+  int states_ = 0;
+  int scans_out_ = 0;
+};
+
+SOFIE_REGISTER_OP("", "Scan", 8, 8, &Scan8Op::create);
+
+// ---------------------------------------------------------------------------------------------------
 class NonZeroOp : public Op {
  public:
   static absl::StatusOr<std::unique_ptr<Op>> create(const Node&) {

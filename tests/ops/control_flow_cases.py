@@ -93,6 +93,28 @@ def scan_cases():
          [("S0", s0), ("X", seq_t)], [("S", acc), ("Y", y)], opset=11)
 
 
+def scan8_cases():
+    # Opset 8: a leading batch axis on every input and output, scan inputs [batch, seq, ...], an optional
+    # sequence_lens first input; the body sees one batch entry.
+    body = helper.make_graph(
+        [node("Add", ["s_in", "x"], ["s_out"]), node("Identity", ["s_out"], ["y"])],
+        "body8",
+        [vi("s_in", TensorProto.FLOAT, [2]), vi("x", TensorProto.FLOAT, [2])],
+        [vi("s_out", TensorProto.FLOAT, [2]), vi("y", TensorProto.FLOAT, [2])])
+    s0 = rand(3, 2)
+    seq = rand(3, 4, 2)
+    for reverse in (0, 1):
+        order = seq[:, ::-1, :] if reverse else seq
+        ys = np.cumsum(order, axis=1) + s0[:, None, :]
+        case(f"scan8_batch3{'_reverse' if reverse else ''}",
+             [node("Scan", ["", "S0", "X"], ["S", "Y"], body=body, num_scan_inputs=1, directions=[reverse])],
+             [("S0", s0), ("X", seq)], [("S", ys[:, -1, :]), ("Y", ys.astype(np.float32))], opset=8)
+    lens = np.array([4, 4, 4], np.int32)
+    ys = np.cumsum(seq, axis=1) + s0[:, None, :]
+    case("scan8_full_sequence_lens", [node("Scan", ["L", "S0", "X"], ["S", "Y"], body=body, num_scan_inputs=1)],
+         [("L", lens), ("S0", s0), ("X", seq)], [("S", ys[:, -1, :]), ("Y", ys.astype(np.float32))], opset=8)
+
+
 def nonzero_cases():
     x = np.array([[0, 1.5, 0], [2, 0, -3]], np.float32)
     case("nonzero_float", [node("NonZero", ["X"], ["Y"])], [("X", x)], [("Y", np.array(np.nonzero(x), np.int64))], opset=13)
@@ -113,9 +135,17 @@ def error_cases():
     error_case("if_cond_not_bool", [node("If", ["C"], ["Y"], name="iff2", then_branch=then_g, else_branch=then_g)],
                [("C", rand(1)), ("X", rand(2))], [("Y", rand(1))], ["If node 'iff2'", "float32"], opset=13)
     bad = helper.make_graph([node("Identity", ["nowhere"], ["t"])], "bad", [], [vi("t", TensorProto.FLOAT, None)])
+    body8 = helper.make_graph(
+        [node("Add", ["s_in", "x"], ["s_out"]), node("Identity", ["s_out"], ["y"])], "body8",
+        [vi("s_in", TensorProto.FLOAT, [2]), vi("x", TensorProto.FLOAT, [2])],
+        [vi("s_out", TensorProto.FLOAT, [2]), vi("y", TensorProto.FLOAT, [2])])
+    error_case("scan8_padded_sequence_lens",
+               [node("Scan", ["L", "S0", "X"], ["S", "Y"], name="scan8", body=body8, num_scan_inputs=1)],
+               [("L", np.array([4, 2], np.int32)), ("S0", rand(2, 2)), ("X", rand(2, 4, 2))], [("S", rand(1)), ("Y", rand(1))],
+               ["Scan node 'scan8'", "sequence_lens[1] = 2", "code=UNIMPLEMENTED"], opset=8)
     error_case("if_subgraph_reads_undefined", [node("If", ["C"], ["Y"], name="iff3", then_branch=bad, else_branch=bad)],
                [("C", np.array(True))], [("Y", rand(1))], ["nowhere"], opset=13)
 
 
 if __name__ == "__main__":
-    run([if_cases, loop_cases, scan_cases, nonzero_cases, error_cases])
+    run([if_cases, loop_cases, scan_cases, scan8_cases, nonzero_cases, error_cases])
