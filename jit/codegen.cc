@@ -45,9 +45,22 @@ std::string float_literal(float f) {
 
 enum class Act { kNone, kRelu, kLeakyRelu, kSigmoid, kTanh };
 
-struct Epilogue {
+// One elementwise op applied to a producer's result before it is stored: an activation, or a binary op
+// with another operand (a constant scalar, a constant row along the last dim, or a same-shape tensor, as
+// in a residual add).
+struct ChainOp {
   Act act = Act::kNone;
   float alpha = 0.01f;
+  char op = 0;  // '+', '-', '*', '/' with `operand` on the right
+  ValueId operand = kNoValue;
+  enum Mode { kScalar, kRow, kFull } mode = kScalar;
+};
+
+// What the producer's loop applies to each element before storing it: `ops` inline, then Sigmoid or Tanh
+// (`last_row`) over each finished row through the kernel ABI (same numerics as the interpreter).
+struct Epilogue {
+  std::vector<ChainOp> ops;
+  Act last_row = Act::kNone;
 };
 
 Act activation_of(const Node& n) {
@@ -90,15 +103,23 @@ class Generator {
       for (size_t s = 0; s < steps.size(); ++s) {
         const Node& node = g_.nodes()[steps[s].node];
         w_.line("// step ", s, ": ", node.describe());
+        // Elementwise steps right after it that work in place on its result join its loop.
         Epilogue epi;
-        bool fused = false;
-        if (s + 1 < steps.size()) fused = fusable(steps[s].node, steps[s + 1].node, &epi);
-        if (emit(node, fused ? epi : Epilogue{})) {
+        size_t fused = 0;
+        if (can_produce_chain(node)) {
+          ValueId cur = node.outputs[0];
+          while (s + 1 + fused < steps.size() && epi.last_row == Act::kNone &&
+                 chain_step(cur, g_.nodes()[steps[s + 1 + fused].node], &epi)) {
+            cur = g_.nodes()[steps[s + 1 + fused].node].outputs[0];
+            ++fused;
+          }
+        }
+        if (emit(node, epi)) {
           ++out.emitted_steps;
-          if (fused) {
+          for (size_t f = 0; f < fused; ++f) {
             ++s;
             ++out.emitted_steps;
-            w_.line("// step ", s, " fused into the step above");
+            w_.line("// step ", s, ": ", g_.nodes()[steps[s].node].describe(), ", fused into the step above");
           }
         } else {
           w_.line("if (run_step(host, ", s, ") != 0) return 1;");
@@ -173,38 +194,85 @@ class Generator {
   }
   bool is_f32(ValueId v) const { return v != kNoValue && slot(v).dtype == DType::kFloat32; }
 
-  // Step `b` is an activation over step `a`'s only output, computed in place: a's loop can apply it.
-  bool fusable(int a, int b, Epilogue* epi) const {
-    const Node& prod = g_.nodes()[a];
-    const Node& act = g_.nodes()[b];
-    Act kind = activation_of(act);
-    if (kind == Act::kNone || prod.outputs.size() != 1 || act.inputs.size() != 1) return false;
-    if (act.inputs[0] != prod.outputs[0] || !is_f32(act.outputs[0])) return false;
-    const Plan::Slot& out = slot(act.outputs[0]);
-    if (out.storage != Storage::kAlias || out.alias_of != root(prod.outputs[0])) return false;
-    if (prod.op_type != "Gemm" && prod.op_type != "MatMul" && prod.op_type != "Add" && prod.op_type != "Sub" &&
-        prod.op_type != "Mul" && prod.op_type != "Div") {
+  static bool can_produce_chain(const Node& n) {
+    return n.domain.empty() && n.outputs.size() == 1 &&
+           (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "Add" || n.op_type == "Sub" ||
+            n.op_type == "Mul" || n.op_type == "Div");
+  }
+
+  // Same symbolic shape (every dim known or a named symbol): equal in every plan.
+  bool same_shape(ValueId u, ValueId v) const {
+    const Value& x = g_.value(u);
+    const Value& z = g_.value(v);
+    return rank(u) == rank(v) && x.shape.rank_known() && z.shape.rank_known() && x.shape == z.shape &&
+           std::all_of(x.shape.dims().begin(), x.shape.dims().end(),
+                       [](const Dim& d) { return d.is_known() || d.is_symbol(); });
+  }
+
+  // `n` works in place on `cur` (its output shares cur's buffer) with an elementwise op the epilogue can
+  // apply: appends it to `epi`.
+  bool chain_step(ValueId cur, const Node& n, Epilogue* epi) const {
+    if (!n.domain.empty() || n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] != cur) return false;
+    const ValueId out = n.outputs[0];
+    if (!is_f32(out) || slot(out).storage != Storage::kAlias || slot(out).alias_of != root(cur)) return false;
+    const Act act = activation_of(n);
+    if (act == Act::kSigmoid || act == Act::kTanh) {
+      epi->last_row = act;
+      return true;
+    }
+    if (act != Act::kNone) {
+      epi->ops.push_back({act, float_attr(n, "alpha", 0.01f), 0, kNoValue, ChainOp::kScalar});
+      return true;
+    }
+    char op = n.op_type == "Add" ? '+' : n.op_type == "Sub" ? '-' : n.op_type == "Mul" ? '*' : n.op_type == "Div" ? '/' : 0;
+    if (op == 0 || n.inputs.size() != 2) return false;
+    const ValueId other = n.inputs[1];
+    if (other == cur || !is_f32(other)) return false;
+    ChainOp c{Act::kNone, 0, op, other, ChainOp::kFull};
+    int64_t last;
+    if (load_constant(other) && num_elements(slot(other).shape) == 1) {
+      c.mode = ChainOp::kScalar;
+    } else if (load_constant(other) && rank(cur) >= 1 && static_dim(cur, rank(cur) - 1, &last) &&
+               num_elements(slot(other).shape) == last && slot(other).shape.back() == last) {
+      c.mode = ChainOp::kRow;
+    } else if (!same_shape(other, cur)) {
       return false;
     }
-    epi->act = kind;
-    epi->alpha = float_attr(act, "alpha", 0.01f);
+    epi->ops.push_back(c);
     return true;
   }
 
-  // `y = expr` with the epilogue's activation folded in where it is elementwise and inline.
-  std::string activate(const std::string& expr, const Epilogue& epi) const {
-    switch (epi.act) {
-      case Act::kRelu: return absl::StrCat("relu(", expr, ")");
-      case Act::kLeakyRelu: return absl::StrCat("leaky(", expr, ", ", float_literal(epi.alpha), ")");
-      default: return expr;
+  // Pointers to the chain's operands, declared at the top of the producer's block.
+  void declare_chain(const Epilogue& epi) {
+    for (size_t k = 0; k < epi.ops.size(); ++k) {
+      if (epi.ops[k].operand != kNoValue) w_.line("const float* E", k, " = ", ptr(epi.ops[k].operand, true), ";");
     }
+  }
+
+  // `expr` with the epilogue's inline ops applied; `full` indexes the element in the whole tensor, `col`
+  // its position along the last dim.
+  std::string activate(const std::string& expr, const Epilogue& epi, const std::string& full = "",
+                       const std::string& col = "") const {
+    std::string e = epi.ops.empty() ? expr : absl::StrCat("(", expr, ")");
+    for (size_t k = 0; k < epi.ops.size(); ++k) {
+      const ChainOp& c = epi.ops[k];
+      if (c.act == Act::kRelu) {
+        e = absl::StrCat("relu(", e, ")");
+      } else if (c.act == Act::kLeakyRelu) {
+        e = absl::StrCat("leaky(", e, ", ", float_literal(c.alpha), ")");
+      } else {
+        const std::string idx = c.mode == ChainOp::kScalar ? "0" : c.mode == ChainOp::kRow ? col : full;
+        e = absl::StrCat("(", e, " ", std::string(1, c.op), " E", k, "[", idx, "])");
+      }
+    }
+    return e;
   }
   // Sigmoid and Tanh go through the kernel ABI over a finished row (same numerics as the interpreter).
   void activate_row(const std::string& y, const std::string& n, const Epilogue& epi) {
-    if (epi.act == Act::kSigmoid) {
+    if (epi.last_row == Act::kSigmoid) {
       symbols_.insert("sofie_sigmoid_f32");
       w_.line("sofie_sigmoid_f32(", y, ", ", y, ", ", n, ");");
-    } else if (epi.act == Act::kTanh) {
+    } else if (epi.last_row == Act::kTanh) {
       symbols_.insert("sofie_tanh_f32");
       w_.line("sofie_tanh_f32(", y, ", ", y, ", ", n, ");");
     }
@@ -216,10 +284,13 @@ class Generator {
     if (node.op_type == "Add" || node.op_type == "Sub" || node.op_type == "Mul" || node.op_type == "Div") {
       return emit_binary(node, epi);
     }
-    if (activation_of(node) != Act::kNone) {
+    if (const Act act = activation_of(node); act != Act::kNone) {
       Epilogue own;
-      own.act = activation_of(node);
-      own.alpha = float_attr(node, "alpha", 0.01f);
+      if (act == Act::kSigmoid || act == Act::kTanh) {
+        own.last_row = act;
+      } else {
+        own.ops.push_back({act, float_attr(node, "alpha", 0.01f), 0, kNoValue, ChainOp::kScalar});
+      }
       return emit_unary(node, own);
     }
     return false;
@@ -254,6 +325,7 @@ class Generator {
     }
     auto scope = w_.block("");
     open_step_helpers();
+    declare_chain(epi);
     w_.line("const float* A = ", ptr(a, true), ";");
     w_.line("const float* W = ", ptr(wv, true), ";");
     if (c_kind != kNoC) w_.line("const float* C = ", ptr(c, true), ";");
@@ -273,7 +345,7 @@ class Generator {
       {
         auto cols = w_.block("for (i64 n = 0; n < ", N, "; ++n)");
         w_.line("const float acc = y[n];");
-        w_.line("y[n] = ", activate(absl::StrCat("acc", c_term), epi), ";");
+        w_.line("y[n] = ", activate(absl::StrCat("acc", c_term), epi, absl::StrCat("m * ", N, " + n"), "n"), ";");
       }
       activate_row("y", absl::StrCat(N), epi);
       return true;
@@ -328,7 +400,7 @@ class Generator {
     {
       auto cols = w_.block("for (i64 n = 0; n < ", N, "; ++n)");
       w_.line("const float acc = y[n];");
-      w_.line("y[n] = ", activate(absl::StrCat(scaled, c_term), epi), ";");
+      w_.line("y[n] = ", activate(absl::StrCat(scaled, c_term), epi, absl::StrCat("m * ", N, " + n"), "n"), ";");
     }
     activate_row("y", absl::StrCat(N), epi);
     return true;
@@ -359,16 +431,9 @@ class Generator {
     const ValueId a = node.inputs[0], b = node.inputs[1], y = node.outputs[0];
     if (!is_f32(a) || !is_f32(b) || !is_f32(y)) return false;
     const char* op = node.op_type == "Add" ? "+" : node.op_type == "Sub" ? "-" : node.op_type == "Mul" ? "*" : "/";
-    auto same = [&](ValueId u, ValueId v) {
-      const Value& x = g_.value(u);
-      const Value& z = g_.value(v);
-      return rank(u) == rank(v) && x.shape.rank_known() && z.shape.rank_known() && x.shape == z.shape &&
-             std::all_of(x.shape.dims().begin(), x.shape.dims().end(),
-                         [](const Dim& d) { return d.is_known() || d.is_symbol(); });
-    };
     std::string lhs, rhs;
     std::string rows, cols;
-    if (same(a, b) && same(a, y)) {
+    if (same_shape(a, b) && same_shape(a, y)) {
       rows = "1";
       cols = product(y, 0, rank(y));
       lhs = "pa[j]";
@@ -376,7 +441,7 @@ class Generator {
     } else {
       // Broadcast of a constant b (or a) over the rows of the other.
       auto broadcast = [&](ValueId full, ValueId small, std::string* full_expr, std::string* small_expr) {
-        if (!same(full, y) || !load_constant(small) || rank(y) < 1) return false;
+        if (!same_shape(full, y) || !load_constant(small) || rank(y) < 1) return false;
         const int64_t n = num_elements(slot(small).shape);
         int64_t last;
         if (n == 1) {
@@ -412,6 +477,7 @@ class Generator {
     }
     auto scope = w_.block("");
     open_step_helpers();
+    declare_chain(epi);
     w_.line("const float* pa = ", ptr(a, true), ";");
     w_.line("const float* pb = ", ptr(b, true), ";");
     w_.line("float* Y = ", ptr(y, false), ";");
@@ -419,7 +485,11 @@ class Generator {
     w_.line("float* y = Y + i * ", cols, ";");
     {
       auto inner = w_.block("for (i64 j = 0; j < ", cols, "; ++j)");
-      w_.line("y[j] = ", activate(absl::StrCat(lhs, " ", op, " ", rhs), epi), ";");
+      const std::string last = rank(y) >= 1 ? dim(y, rank(y) - 1) : "1";
+      w_.line("y[j] = ",
+              activate(absl::StrCat(lhs, " ", op, " ", rhs), epi, absl::StrCat("i * ", cols, " + j"),
+                       rows == "1" ? absl::StrCat("(j % ", last, ")") : "j"),
+              ";");
     }
     activate_row("y", cols, epi);
     return true;
@@ -433,12 +503,12 @@ class Generator {
     w_.line("const float* X = ", ptr(x, true), ";");
     w_.line("float* Y = ", ptr(y, false), ";");
     w_.line("const i64 n = ", product(x, 0, rank(x)), ";");
-    if (own.act == Act::kSigmoid || own.act == Act::kTanh) {
-      const char* fn = own.act == Act::kSigmoid ? "sofie_sigmoid_f32" : "sofie_tanh_f32";
+    if (own.last_row != Act::kNone) {
+      const char* fn = own.last_row == Act::kSigmoid ? "sofie_sigmoid_f32" : "sofie_tanh_f32";
       symbols_.insert(fn);
       w_.line(fn, "(X, Y, n);");
     } else {
-      w_.line("for (i64 i = 0; i < n; ++i) Y[i] = ", activate("X[i]", own), ";");
+      w_.line("for (i64 i = 0; i < n; ++i) Y[i] = ", activate("X[i]", own, "i", "i"), ";");
     }
     return true;
   }

@@ -108,7 +108,12 @@ class BinaryOp : public Op {
     return infer_binary(ctx, ctx.input_dtype(0));
   }
 
-  absl::Status reshape(ReshapeContext& ctx) const override { return plan_binary(ctx); }
+  absl::Status reshape(ReshapeContext& ctx) const override {
+    SOFIE_RETURN_IF_ERROR(plan_binary(ctx));
+    // y may overwrite a when it has a's shape: each row reads a[i] (and b) before writing y[i].
+    if (ctx.output(0).shape == ctx.input_shape(0)) ctx.set_inplace(0, 0);
+    return absl::OkStatus();
+  }
 
   absl::Status run(const RunContext& ctx) const override {
     const auto& p = ctx.params_as<BroadcastParams>().loop;

@@ -147,7 +147,7 @@ TEST_CASE("golden: Gemm(transB=1) + Relu with a symbolic batch") {
 
 // x[batch,2,4] -> MatMul(W[4,3]) -> Add(b[3]) -> Sigmoid -> y[batch,2,3]. The rank-3 input keeps the
 // MatMul a MatMul (the load-time pass fuses MatMul + Add into a Gemm only for rank-2 inputs), so the Add
-// is the emitter's broadcast of a constant row, with the Sigmoid fused as a kernel-ABI call per row.
+// is fused into the MatMul's epilogue as a constant row (E0[n]), and the Sigmoid as a kernel-ABI call per row.
 TEST_CASE("golden: MatMul + Add(constant row) + Sigmoid") {
   jit_testing::ModelBuilder model("matmul_add_sigmoid");
   model.input("x", {kBatch, 2, 4});
@@ -167,7 +167,7 @@ TEST_CASE("golden: MatMul + Add(constant row) + Sigmoid") {
   CHECK(!contains(gen.source, "run_step(host"));
   CHECK(contains(gen.source, "sofie_sigmoid_f32(y, y, 3);"));
   CHECK(gen.host_symbols == std::vector<std::string>{"sofie_sigmoid_f32"});
-  CHECK(contains(gen.source, "pb[j]"));  // the constant row, indexed by column only
+  CHECK(contains(gen.source, "E0[n]"));  // the constant row, indexed by column only
   CHECK(contains(gen.source, "(2 * dims["));  // rows: the batch (from dims) times the static 2
 }
 
