@@ -106,7 +106,7 @@ class Generator {
         // Elementwise steps right after it that work in place on its result join its loop.
         Epilogue epi;
         size_t fused = 0;
-        if (can_produce_chain(node)) {
+        if (node.outputs.size() == 1 && is_f32(node.outputs[0])) {
           ValueId cur = node.outputs[0];
           while (s + 1 + fused < steps.size() && epi.last_row == Act::kNone &&
                  chain_step(cur, g_.nodes()[steps[s + 1 + fused].node], &epi)) {
@@ -114,16 +114,26 @@ class Generator {
             ++fused;
           }
         }
-        if (emit(node, epi)) {
+        // A producer takes the chain into its own loop; another node with a chain runs through its kernel,
+        // followed by the chain's loop (below).
+        bool emitted = false;
+        if (can_produce_chain(node)) {
+          emitted = emit(node, epi);
+        } else if (fused == 0) {
+          emitted = emit(node, Epilogue{});
+        }
+        if (emitted) {
           ++out.emitted_steps;
-          for (size_t f = 0; f < fused; ++f) {
-            ++s;
-            ++out.emitted_steps;
-            w_.line("// step ", s, ": ", g_.nodes()[steps[s].node].describe(), ", fused into the step above");
-          }
         } else {
+          // The interpreter's kernel (Conv, pooling, ...), then the chain over its output while it is hot.
           w_.line("if (run_step(host, ", s, ") != 0) return 1;");
           ++out.fallback_steps;
+          if (fused > 0) emit_chain_loop(node.outputs[0], epi);
+        }
+        for (size_t f = 0; f < fused; ++f) {
+          ++s;
+          ++out.emitted_steps;
+          w_.line("// step ", s, ": ", g_.nodes()[steps[s].node].describe(), ", fused into the step above");
         }
       }
       w_.line("return 0;");
@@ -493,6 +503,20 @@ class Generator {
     }
     activate_row("y", cols, epi);
     return true;
+  }
+
+  // The epilogue applied in place over a value another kernel produced.
+  void emit_chain_loop(ValueId v, const Epilogue& epi) {
+    auto scope = w_.block("");
+    open_step_helpers();
+    declare_chain(epi);
+    w_.line("float* Y = ", ptr(v, false), ";");
+    w_.line("const i64 n = ", product(v, 0, rank(v)), ";");
+    if (!epi.ops.empty()) {
+      const std::string col = rank(v) >= 1 ? absl::StrCat("(i % ", dim(v, rank(v) - 1), ")") : "0";
+      w_.line("for (i64 i = 0; i < n; ++i) Y[i] = ", activate("Y[i]", epi, "i", col), ";");
+    }
+    activate_row("Y", "n", epi);
   }
 
   bool emit_unary(const Node& node, const Epilogue& own) {
