@@ -1,0 +1,40 @@
+// Helpers shared by the GNN tests: runfiles, reading data sets in the ONNX backend layout, comparing outputs,
+// and deterministic random graphs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/tensor.h"
+
+namespace sofie::gnn_testing {
+
+// A runfile by workspace-relative path ("tools/gnn/models/particlenet/model.onnx"): $TEST_SRCDIR/$TEST_WORKSPACE
+// when set, else the path itself.
+std::string runfile(const std::string& path);
+
+// <dir>/<prefix>_0.pb, <prefix>_1.pb, ... up to the first missing one; fails the current test on a bad file.
+std::vector<Tensor> read_numbered_tensors(const std::string& dir, const std::string& prefix);
+
+std::vector<TensorView> views(const std::vector<Tensor>& tensors);
+
+// Empty when `got` matches `want` (same dtype and shape; floats within atol + rtol * |want|, integers exactly);
+// else a description of the worst element.
+std::string compare(const TensorView& got, const TensorView& want, double rtol, double atol);
+
+// Deterministic generator for test inputs (splitmix64).
+class Random {
+ public:
+  explicit Random(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  float uniform(float low, float high);     // [low, high)
+  int64_t integer(int64_t low, int64_t high);  // [low, high)
+  std::vector<float> floats(size_t n, float low = -1, float high = 1);
+  std::vector<int64_t> integers(size_t n, int64_t low, int64_t high);
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace sofie::gnn_testing
