@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +33,9 @@ static inline void store16(float* p, v16 v) { __builtin_memcpy(p, &v, sizeof v);
 constexpr int64_t kMaxInlineWeights = int64_t{1} << 18;
 // Vector accumulators per column block of a dense layer (8 x 16 floats: 128 columns).
 constexpr int64_t kVectorsPerBlock = 8;
+// Weights up to this size stay in L1 across rows; larger ones go to BLIS past kInlineRowsLargeWeights rows.
+constexpr int64_t kL1WeightBytes = 32 * 1024;
+constexpr int64_t kInlineRowsLargeWeights = 4;
 
 std::string float_literal(float f) {
   if (std::isnan(f)) return "__builtin_nanf(\"\")";
@@ -345,8 +349,8 @@ class Generator {
                                : c_kind == kScalarC ? absl::StrCat(" + ", float_literal(beta), " * C[0]")
                                                     : absl::StrCat(" + ", float_literal(beta), " * C[n]");
     const std::string scaled = alpha == 1.0f ? "acc" : absl::StrCat(float_literal(alpha), " * acc");
-    if (N * K > kMaxInlineWeights) {
-      // Large: BLIS through the kernel ABI, then bias and activation over the output.
+    // BLIS through the kernel ABI, then bias and the epilogue over the output.
+    auto emit_blas = [&] {
       symbols_.insert("sofie_gemm_f32");
       w_.line("sofie_gemm_f32(0, ", trans_b ? 1 : 0, ", M, ", N, ", ", K, ", ", float_literal(alpha), ", A, ", K,
               ", W, ", trans_b ? K : N, ", 0.0f, Y, ", N, ");");
@@ -358,7 +362,27 @@ class Generator {
         w_.line("y[n] = ", activate(absl::StrCat("acc", c_term), epi, absl::StrCat("m * ", N, " + n"), "n"), ";");
       }
       activate_row("y", absl::StrCat(N), epi);
+    };
+    if (N * K > kMaxInlineWeights) {
+      emit_blas();
       return true;
+    }
+    // Weights beyond L1 are re-read from L2 for every row by the loops below, while BLIS packs them once:
+    // past a few rows BLIS wins. Weights that fit L1 stay with the loops for any number of rows.
+    int64_t static_rows = -1;
+    if (rows.find_first_not_of("0123456789") == std::string::npos) static_rows = std::stoll(rows);
+    const bool small_weights = N * K * 4 <= kL1WeightBytes;
+    if (!small_weights && static_rows > kInlineRowsLargeWeights) {
+      emit_blas();
+      return true;
+    }
+    std::unique_ptr<SourceWriter::Scope> big_rows;
+    if (!small_weights && static_rows < 0) {
+      {
+        auto blas_branch = w_.block("if (M > ", kInlineRowsLargeWeights, ")");
+        emit_blas();
+      }
+      big_rows = std::make_unique<SourceWriter::Scope>(w_.block("else"));
     }
     if (trans_b) {
       // W is [N,K]; the code reads a [K,N] copy made once at compile time, so that every k adds a
