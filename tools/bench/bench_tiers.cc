@@ -171,11 +171,13 @@ Row run_case(const std::string& models_dir, const Case& c, int rounds, int chunk
     return *out;
   };
 
-  // The JIT's first call runs in the interpreter and waits for the compile; the second must be compiled.
+  // The JIT's first call waits for the compile (or, when this process compiled the model already for another
+  // batch size, is served by that code at once); the second must be compiled.
   run(jit);
   absl::Span<const sofie::TensorView> jit_out = run(jit);
   const sofie::TierStats stats = jit_model->tier_stats();
-  if (jit.calls_compiled() != 1) return failed("the JIT did not serve (" + stats.state + ")");
+  if (jit.calls_compiled() < 1) return failed("the JIT did not serve (" + stats.state + ")");
+  const int64_t interpreted_in_warmup = jit.calls_interpreted();
   row.compile_ms = stats.compile_ms;
   row.emitted = stats.emitted_steps;
   row.fallback = stats.fallback_steps;
@@ -193,7 +195,7 @@ Row run_case(const std::string& models_dir, const Case& c, int rounds, int chunk
     jit_us.push_back(time_round(run_jit, jit_calls, chunks));
     ratios.push_back(jit_us.back() / interp_us.back());
   }
-  if (jit.calls_interpreted() != 1) return failed("the JIT session fell back to the interpreter");
+  if (jit.calls_interpreted() != interpreted_in_warmup) return failed("the JIT session fell back to the interpreter");
   row.interp_us = median(interp_us);
   row.jit_us = median(jit_us);
   row.ratio = median(ratios);
@@ -214,6 +216,9 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Compile for real (no on-disk cache), so the compile column is a compile; a model's second batch size
+  // still reuses this process's code for the same structure (reported as such).
+  setenv("SOFIE_CACHE", "off", 0);
   std::string models_dir = "tools/bench/models";  // the runfiles path under `bazel run`
   int rounds = 5, chunks = 11;
   std::vector<Case> cases;
