@@ -23,6 +23,7 @@ extern "C" {
 void sofie_gemm_f32(int, int, i64, i64, i64, float, const float*, i64, const float*, i64, float, float*, i64);
 void sofie_sigmoid_f32(const float*, float*, i64);
 void sofie_tanh_f32(const float*, float*, i64);
+void sofie_exp_f32(const float*, float*, i64);
 }
 typedef float v16 __attribute__((vector_size(64)));
 static inline v16 load16(const float* p) { v16 v; __builtin_memcpy(&v, p, sizeof v); return v; }
@@ -298,6 +299,8 @@ class Generator {
     if (node.op_type == "Add" || node.op_type == "Sub" || node.op_type == "Mul" || node.op_type == "Div") {
       return emit_binary(node, epi);
     }
+    if (node.op_type == "Softmax") return emit_softmax(node);
+    if (node.op_type == "LayerNormalization") return emit_layernorm(node);
     if (const Act act = activation_of(node); act != Act::kNone) {
       Epilogue own;
       if (act == Act::kSigmoid || act == Act::kTanh) {
@@ -475,7 +478,24 @@ class Generator {
     } else {
       // Broadcast of a constant b (or a) over the rows of the other.
       auto broadcast = [&](ValueId full, ValueId small, std::string* full_expr, std::string* small_expr) {
-        if (!same_shape(full, y) || !load_constant(small) || rank(y) < 1) return false;
+        if (!same_shape(full, y) || rank(y) < 1) return false;
+        // A column: `small` is y's shape with the last dim 1 (per-row weights, e.g. attention pooling).
+        const Value& sv = g_.value(small);
+        const Value& yv = g_.value(y);
+        if (rank(small) == rank(y) && sv.shape.rank_known() && yv.shape.rank_known() &&
+            sv.shape.rank() == rank(y) && sv.shape[rank(y) - 1].value == 1) {
+          bool leading_same = true;
+          for (int d = 0; d + 1 < rank(y); ++d) {
+            const Dim& ds = sv.shape[d];
+            leading_same &= ds == yv.shape[d] && (ds.is_known() || ds.is_symbol());
+          }
+          if (leading_same) {
+            *small_expr = "SMALL[i]";
+            *full_expr = "FULL[i * COLS + j]";
+            return true;
+          }
+        }
+        if (!load_constant(small)) return false;
         const int64_t n = num_elements(slot(small).shape);
         int64_t last;
         if (n == 1) {
@@ -490,12 +510,13 @@ class Generator {
         return true;
       };
       std::string fe, se;
+      auto small_index = [](const std::string& se) { return se == "SMALL[0]" ? "[0]" : se == "SMALL[i]" ? "[i]" : "[j]"; };
       if (broadcast(a, b, &fe, &se)) {
         lhs = "pa[i * COLS + j]";
-        rhs = se == "SMALL[0]" ? "pb[0]" : "pb[j]";
+        rhs = absl::StrCat("pb", small_index(se));
       } else if (broadcast(b, a, &fe, &se)) {
         rhs = "pb[i * COLS + j]";
-        lhs = se == "SMALL[0]" ? "pa[0]" : "pa[j]";
+        lhs = absl::StrCat("pa", small_index(se));
       } else {
         return false;
       }
@@ -526,6 +547,79 @@ class Generator {
               ";");
     }
     activate_row("y", cols, epi);
+    return true;
+  }
+
+  // The axis of a Softmax/LayerNorm when it is the last one, else -1.
+  int last_axis(const Node& node, ValueId x, int64_t dflt) const {
+    const int r = rank(x);
+    int64_t axis = int_attr(node, "axis", dflt);
+    if (axis < 0) axis += r;
+    return r >= 1 && axis == r - 1 ? static_cast<int>(axis) : -1;
+  }
+
+  // Softmax over the last axis as one pass per row: max, exp (kernel ABI, as the interpreter), sum, scale.
+  bool emit_softmax(const Node& node) {
+    const ValueId x = node.inputs[0], y = node.outputs[0];
+    if (!is_f32(x) || !is_f32(y)) return false;
+    // Before opset 13 the input is coerced to 2-D at `axis` (default 1): the same only for the last axis.
+    if (last_axis(node, x, node.opset < 13 ? 1 : -1) < 0) return false;
+    symbols_.insert("sofie_exp_f32");
+    auto scope = w_.block("");
+    w_.line("const float* X = ", ptr(x, true), ";");
+    w_.line("float* Y = ", ptr(y, false), ";");
+    w_.line("const i64 L = ", dim(x, rank(x) - 1), ";");
+    w_.line("const i64 R = ", product(x, 0, rank(x) - 1), ";");
+    auto rows = w_.block("for (i64 r = 0; r < R && L > 0; ++r)");
+    w_.line("const float* x = X + r * L;");
+    w_.line("float* y = Y + r * L;");
+    w_.line("float mx = x[0];");
+    w_.line("for (i64 j = 1; j < L; ++j) mx = x[j] > mx ? x[j] : mx;");
+    w_.line("for (i64 j = 0; j < L; ++j) y[j] = x[j] - mx;");
+    w_.line("sofie_exp_f32(y, y, L);");
+    w_.line("float sum = 0.0f;");
+    w_.line("for (i64 j = 0; j < L; ++j) sum += y[j];");
+    w_.line("const float inv = 1.0f / sum;");
+    w_.line("for (i64 j = 0; j < L; ++j) y[j] *= inv;");
+    return true;
+  }
+
+  // LayerNormalization over the last axis with constant scale (and bias): mean and variance, then one
+  // normalising pass per row. Only Y (the optional Mean/InvStdDev outputs run through the kernel).
+  bool emit_layernorm(const Node& node) {
+    const ValueId x = node.inputs[0], y = node.outputs[0];
+    if (!is_f32(x) || !is_f32(y) || node.inputs.size() < 2) return false;
+    for (size_t k = 1; k < node.outputs.size(); ++k) {
+      if (node.outputs[k] != kNoValue) return false;
+    }
+    if (last_axis(node, x, -1) < 0) return false;
+    int64_t len;
+    if (!static_dim(x, rank(x) - 1, &len)) return false;
+    const ValueId scale = node.inputs[1];
+    const ValueId bias = node.inputs.size() > 2 ? node.inputs[2] : kNoValue;
+    auto is_row = [&](ValueId v) {
+      return v != kNoValue && is_f32(v) && load_constant(v) && num_elements(slot(v).shape) == len &&
+             slot(v).shape.back() == len;
+    };
+    if (!is_row(scale) || (bias != kNoValue && !is_row(bias))) return false;
+    auto scope = w_.block("");
+    w_.line("const float* X = ", ptr(x, true), ";");
+    w_.line("float* Y = ", ptr(y, false), ";");
+    w_.line("const float* S = ", ptr(scale, true), ";");
+    if (bias != kNoValue) w_.line("const float* B = ", ptr(bias, true), ";");
+    w_.line("const i64 R = ", product(x, 0, rank(x) - 1), ";");
+    auto rows = w_.block("for (i64 r = 0; r < R; ++r)");
+    w_.line("const float* x = X + r * ", len, ";");
+    w_.line("float* y = Y + r * ", len, ";");
+    w_.line("float sum = 0.0f;");
+    w_.line("for (i64 j = 0; j < ", len, "; ++j) sum += x[j];");
+    w_.line("const float mean = sum / ", len, ".0f;");
+    w_.line("float sq = 0.0f;");
+    w_.line("for (i64 j = 0; j < ", len, "; ++j) sq += (x[j] - mean) * (x[j] - mean);");
+    w_.line("const float inv = 1.0f / __builtin_sqrtf(sq / ", len, ".0f + ",
+            float_literal(float_attr(node, "epsilon", 1e-5f)), ");");
+    w_.line("for (i64 j = 0; j < ", len, "; ++j) y[j] = (x[j] - mean) * inv * S[j]", bias != kNoValue ? " + B[j]" : "",
+            ";");
     return true;
   }
 

@@ -16,7 +16,7 @@
 namespace sofie::jit {
 
 // Bumped whenever the generated code changes meaning (part of the cache key).
-inline constexpr int kCodegenVersion = 6;
+inline constexpr int kCodegenVersion = 8;
 
 // A constant the generated code wants in another layout (a transposed weight), made by the provider and
 // passed to the code as the host symbol `symbol`.

@@ -171,15 +171,15 @@ TEST_CASE("golden: MatMul + Add(constant row) + Sigmoid") {
   CHECK(contains(gen.source, "(2 * dims["));  // rows: the batch (from dims) times the static 2
 }
 
-// x[batch,4] -> MatMul(W[4,3]) -> Softmax -> y[batch,3]: Softmax has no emitter and runs through the
-// interpreter's kernel (run_step), after the emitted MatMul.
+// x[batch,4] -> MatMul(W[4,3]) -> Softmax(axis 0) -> y[batch,3]: a Softmax across the batch has no emitter
+// (only the last axis does) and runs through the interpreter's kernel (run_step), after the emitted MatMul.
 TEST_CASE("golden: an operator without emitter falls back to run_step") {
   jit_testing::ModelBuilder model("matmul_softmax");
   model.input("x", {kBatch, 4});
   model.output("y", {kBatch, 3});
   model.initializer("W", {4, 3});
   model.node("MatMul", {"x", "W"}, "h", "mm");
-  model.node("Softmax", {"h"}, "y", "softmax");
+  jit_testing::set_int(model.node("Softmax", {"h"}, "y", "softmax"), "axis", 0);
   jit::GeneratedGraph gen;
   generate_for(model, {2, 4}, &gen);
   check_golden("matmul_softmax", gen.source);
