@@ -15,7 +15,8 @@ range of that process's chunk means). Peak RSS is the median over the repeats of
 
 Writes DIR/results.md (tables), DIR/summary.md (the compact table of README's Benchmarks section),
 DIR/results.json (every raw figure) and, unless --no-plots, the PNG plots
-(plots.py). Needs Debian's Python (torch, onnx, numpy; matplotlib for the plots): /usr/bin/python3.
+(plots.py). The GNNs' figures versus size come from tools/gnn's bench_gnn, merged by gnn.py (run.sh does both);
+a full run keeps the GNN part of DIR/results.json until gnn.py replaces it. Needs Debian's Python (torch, onnx, numpy; matplotlib for the plots): /usr/bin/python3.
 """
 
 import argparse
@@ -360,6 +361,9 @@ def write_markdown(path, doc):
     lines += ["", "## Models", ""]
     for name, desc in doc["models"].items():
         lines.append(f"- `{name}`: {desc}")
+    if doc.get("gnn"):  # added by gnn.py (tools/gnn's bench_gnn, run by run.sh's full mode)
+        import gnn
+        lines += gnn.markdown_lines(doc["gnn"])
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -520,6 +524,13 @@ def main(argv):
         "rows": rows,
         "sofie_slower": slower,
     }
+    # The GNN part (gnn.py) has its own date and is merged after this; until then, keep the previous one.
+    previous = os.path.join(a.out, "results.json")
+    if not a.quick and os.path.exists(previous):
+        with open(previous) as f:
+            old_gnn = json.load(f).get("gnn")
+        if old_gnn:
+            doc["gnn"] = old_gnn
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
