@@ -45,7 +45,8 @@ bool exists(const std::string& path) { return !path.empty() && access(path.c_str
 std::vector<std::string> candidate_paths() {
   const std::string rel = "jit/compiler/" SOFIE_COMPILER_LIBRARY_NAME;
   std::vector<std::string> out;
-  if (const char* env = std::getenv("SOFIE_COMPILER_LIBRARY")) out.push_back(env);
+  // An explicit path is the only one tried: a wrong one must fail, not find another copy silently.
+  if (const char* env = std::getenv("SOFIE_COMPILER_LIBRARY")) return {env};
   for (const char* var : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
     if (const char* dir = std::getenv(var)) out.push_back(absl::StrCat(dir, "/sofie/", rel));
   }

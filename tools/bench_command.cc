@@ -83,7 +83,21 @@ std::string json_number(double v, int decimals) {
   return std::isfinite(v) ? absl::StrFormat("%.*f", decimals, v) : "null";
 }
 
+// This process's own peak (VmHWM): getrusage's ru_maxrss starts from the parent's peak after a fork, so a
+// bench launched from a large process would report that instead.
 double peak_rss_mb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f != nullptr) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      long long kb = 0;
+      if (std::sscanf(line, "VmHWM: %lld kB", &kb) == 1) {
+        std::fclose(f);
+        return static_cast<double>(kb) / 1024.0;
+      }
+    }
+    std::fclose(f);
+  }
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports kilobytes
