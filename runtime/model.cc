@@ -149,6 +149,7 @@ const CompiledGraph* ModelImpl::probe_cached(const std::shared_ptr<const Plan>& 
   if (!code) return nullptr;
   t.history.push_back(code);
   t.compiled = code;
+  t.from_cache = true;
   t.fast.store(code.get(), std::memory_order_release);
   return code.get();
 }
@@ -168,6 +169,7 @@ TierStats ModelImpl::tier_stats() const {
     s.state = "compiling";
   } else if (t.compiled) {
     s.state = "compiled";
+    s.from_cache = t.from_cache;
   } else if (t.blacklisted) {
     s.state = "failed: " + t.last_error;
   } else {

@@ -83,6 +83,7 @@ class ModelImpl {
     bool blacklisted = false;
     bool waited = false;  // Tier::kJit waits for the first compile only
     std::atomic<uint64_t> probed_hash{0};  // the last plan structure looked up in the provider's cache
+    bool from_cache = false;                // the code in use came from the provider's cache, not a compile
     int64_t compiles = 0, failures = 0;
     std::string last_error;
     std::shared_ptr<const CompiledGraph> compiled;

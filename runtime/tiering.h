@@ -62,6 +62,7 @@ struct TierStats {
   std::string state;  // "interpreter", "compiling", "compiled", "failed: <reason>", "no JIT linked"
   int64_t compiles = 0;
   int64_t failures = 0;
+  bool from_cache = false;  // the code in use was found already compiled (compiled-code cache), not compiled here
   double compile_ms = 0;  // of the code in use
   size_t code_bytes = 0;
   int emitted_steps = 0;

@@ -248,6 +248,7 @@ int run_command(const std::vector<std::string>& argv) {
     std::printf("tier: %s; calls: %lld interpreted, %lld compiled; JIT: %s", tier_name(st.tier),
                 static_cast<long long>(session.calls_interpreted()), static_cast<long long>(session.calls_compiled()),
                 st.state.c_str());
+    if (st.from_cache) std::printf(" (loaded from the compiled-code cache, %zu bytes of code)", st.code_bytes);
     if (st.compiles > 0 && st.code_bytes > 0) {
       std::printf(", compile %.1f ms, %zu bytes of code, %d steps generated, %d through the interpreter",
                   st.compile_ms, st.code_bytes, st.emitted_steps, st.fallback_steps);
