@@ -163,14 +163,7 @@ int bench_command(const std::vector<std::string>& argv) {
   const double seconds = parse_double_flag("seconds", args.last("seconds", "2"));
   if (!(seconds > 0) || !std::isfinite(seconds)) usage_error("--seconds must be a positive number");
   const bool json = args.has("json");
-  std::map<std::string, int64_t> dims;
-  for (const std::string& d : args.all("dim")) {
-    const size_t eq = d.find('=');
-    if (eq == std::string::npos || eq == 0) usage_error(absl::StrCat("--dim wants SYMBOL=N, got '", d, "'"));
-    const int64_t v = parse_int_flag("dim", d.substr(eq + 1));
-    if (v < 0) usage_error(absl::StrCat("--dim ", d, ": a dimension must be >= 0"));
-    dims[d.substr(0, eq)] = v;
-  }
+  std::map<std::string, int64_t> dims = dim_flags(args);  // --shape adds the symbols it fixes
 
   LoadOptions load_options;
   load_options.tier = tier;

@@ -89,6 +89,18 @@ double parse_double_flag(const std::string& flag, const std::string& value) {
   return v;
 }
 
+std::map<std::string, int64_t> dim_flags(const ParsedArgs& args) {
+  std::map<std::string, int64_t> dims;
+  for (const std::string& d : args.all("dim")) {
+    const size_t eq = d.find('=');
+    if (eq == std::string::npos || eq == 0) usage_error(absl::StrCat("--dim wants SYMBOL=N, got '", d, "'"));
+    const int64_t v = parse_int_flag("dim", d.substr(eq + 1));
+    if (v < 0) usage_error(absl::StrCat("--dim ", d, ": a dimension must be >= 0"));
+    dims[d.substr(0, eq)] = v;
+  }
+  return dims;
+}
+
 Tier tier_flag(const ParsedArgs& args, Tier fallback) {
   if (!args.has("tier")) return fallback;
   absl::StatusOr<Tier> tier = parse_tier(args.last("tier", ""));

@@ -53,6 +53,9 @@ std::string resolve_user_path(const std::string& path);
 int64_t parse_int_flag(const std::string& flag, const std::string& value);
 double parse_double_flag(const std::string& flag, const std::string& value);
 
+// Every `--dim SYMBOL=N` (N >= 0), as symbol -> value; usage errors otherwise.
+std::map<std::string, int64_t> dim_flags(const ParsedArgs& args);
+
 // `--tier interp|jit|auto` (runtime/tiering.h), or `fallback` when absent.
 Tier tier_flag(const ParsedArgs& args, Tier fallback);
 

@@ -47,14 +47,7 @@ int emit_command(const std::vector<std::string>& argv) {
   }
   if (args.positional.size() != 1) usage_error("emit: takes exactly one MODEL (see 'sofie emit --help')");
   if (!args.has("out")) usage_error("emit: missing -o DIR (see 'sofie emit --help')");
-  std::map<std::string, int64_t> dims;
-  for (const std::string& d : args.all("dim")) {
-    const size_t eq = d.find('=');
-    if (eq == std::string::npos || eq == 0) usage_error(absl::StrCat("--dim wants SYMBOL=N, got '", d, "'"));
-    const int64_t v = parse_int_flag("dim", d.substr(eq + 1));
-    if (v < 0) usage_error(absl::StrCat("--dim ", d, ": a dimension must be >= 0"));
-    dims[d.substr(0, eq)] = v;
-  }
+  const std::map<std::string, int64_t> dims = dim_flags(args);
 
   const std::string model_path = resolve_user_path(args.positional[0]);
   absl::StatusOr<std::shared_ptr<const Graph>> graph = load_onnx_file(model_path, {});

@@ -139,14 +139,7 @@ int run_command(const std::vector<std::string>& argv) {
   if (repeat < 0) usage_error("--repeat must be >= 0");
   const bool profile = args.has("profile");
   if (profile && repeat == 0) usage_error("--profile needs timed runs (--repeat >= 1)");
-  std::map<std::string, int64_t> dims;
-  for (const std::string& d : args.all("dim")) {
-    const size_t eq = d.find('=');
-    if (eq == std::string::npos || eq == 0) usage_error(absl::StrCat("--dim wants SYMBOL=N, got '", d, "'"));
-    const int64_t v = parse_int_flag("dim", d.substr(eq + 1));
-    if (v < 0) usage_error(absl::StrCat("--dim ", d, ": a dimension must be >= 0"));
-    dims[d.substr(0, eq)] = v;
-  }
+  const std::map<std::string, int64_t> dims = dim_flags(args);
 
   const std::string model_path = resolve_user_path(args.positional[0]);
   LoadOptions load_options;
