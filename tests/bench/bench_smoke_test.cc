@@ -1,10 +1,6 @@
 // `sofie bench` end to end on the mlp benchmark model with both tiers (its JSON line parsed and its fields
 // checked for sanity, never for speed), its command-line errors, and the benchmark models against their
 // PyTorch reference outputs under the interpreter and the JIT.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <cmath>
@@ -17,63 +13,19 @@
 #include <string>
 #include <vector>
 
+#include "tests/tools/test_util.h"
 #include "tools/check.h"
-
-extern char** environ;
 
 namespace sofie {
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && v[0] != '\0' ? v : fallback;
-}
+using tools::testing::runfile;
 
-std::string runfile(const std::string& path) {
-  return env_or("TEST_SRCDIR", ".") + "/" + env_or("TEST_WORKSPACE", "sofie") + "/" + path;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Result {
-  int exit_code = -1;  // -1: did not exit normally (a crash)
-  std::string out;
-  std::string err;
-};
+using Result = tools::testing::SofieRun;
 
 Result sofie(const std::vector<std::string>& args) {
-  static int counter = 0;
-  namespace fs = std::filesystem;
-  const fs::path dir =
-      fs::path(env_or("TEST_TMPDIR", fs::temp_directory_path().string())) / ("bench_" + std::to_string(counter++));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string out_path = (dir / "stdout").string(), err_path = (dir / "stderr").string();
-  std::vector<std::string> argv_strings = {runfile("tools/sofie")};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(spawned == 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(out_path);
-  r.err = read_file(err_path);
+  Result r = tools::testing::run_sofie(args);
+  REQUIRE(r.exit_code != -2);
   return r;
 }
 

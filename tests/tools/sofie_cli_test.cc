@@ -1,51 +1,20 @@
 // The `sofie` binary end to end: exit statuses, key output lines, and clean failures on bad usage.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "tests/tools/test_util.h"
 
-extern char** environ;
-
 namespace sofie::tools {
 namespace {
 
 using testing::runfile;
 
-struct Result {
-  int exit_code = -1;  // -1: did not exit normally (a crash)
-  std::string out;
-  std::string err;
-};
+using Result = testing::SofieRun;
 
 Result sofie(const std::vector<std::string>& args) {
-  static int counter = 0;
-  const std::string dir = testing::fresh_temp_dir("cli_" + std::to_string(counter++));
-  const std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
-  std::vector<std::string> argv_strings = {runfile("tools/sofie")};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(spawned == 0);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = testing::read_file(out_path);
-  r.err = testing::read_file(err_path);
+  Result r = testing::run_sofie(args);
+  REQUIRE(r.exit_code != -2);
   return r;
 }
 

@@ -1,5 +1,9 @@
 #include "tests/tools/test_util.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +13,8 @@
 #include "onnx/onnx_pb.h"  // defines ONNX_API, then includes onnx-ml.pb.h
 #include "runtime/tensor.h"
 #include "runtime/tensor_io.h"
+
+extern char** environ;
 
 namespace sofie::tools::testing {
 namespace fs = std::filesystem;
@@ -151,6 +157,36 @@ void write_segmented_initializer_case(const std::string& dest) {
     zeros->mutable_segment()->set_end(4);
     add_node(graph, "Add", "", "x", "y")->add_input("zeros");
   });
+}
+
+SofieRun run_sofie(const std::vector<std::string>& args) {
+  static int counter = 0;
+  const std::string dir = fresh_temp_dir("sofie_run_" + std::to_string(counter++));
+  const std::string out_path = dir + "/stdout", err_path = dir + "/stderr";
+  std::vector<std::string> argv_strings = {runfile("tools/sofie")};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  SofieRun r;
+  int status = 0;
+  if (spawned != 0 || waitpid(pid, &status, 0) != pid) {
+    r.exit_code = -2;
+    r.err = "could not run " + argv_strings[0];
+    return r;
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
+  return r;
 }
 
 }  // namespace sofie::tools::testing

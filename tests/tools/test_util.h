@@ -31,4 +31,12 @@ void write_segmented_initializer_case(const std::string& dest);
 // Reads a whole file; empty when missing.
 std::string read_file(const std::string& path);
 
+// The built `sofie` binary (runfile tools/sofie) run with `args`, its output captured.
+struct SofieRun {
+  int exit_code = -1;  // -1: did not exit normally (a crash); -2: could not be started (`err` says why)
+  std::string out;
+  std::string err;
+};
+SofieRun run_sofie(const std::vector<std::string>& args);
+
 }  // namespace sofie::tools::testing
