@@ -37,6 +37,9 @@ constexpr int64_t kVectorsPerBlock = 8;
 // Weights up to this size stay in L1 across rows; larger ones go to BLIS past kInlineRowsLargeWeights rows.
 constexpr int64_t kL1WeightBytes = 32 * 1024;
 constexpr int64_t kInlineRowsLargeWeights = 4;
+// Direct convolution tiles: output channels x 16-float vectors of pixels held in registers.
+constexpr int64_t kConvRows = 8;
+constexpr int64_t kConvVectors = 2;
 
 std::string float_literal(float f) {
   if (std::isnan(f)) return "__builtin_nanf(\"\")";
@@ -107,6 +110,7 @@ class Generator {
       const auto& steps = p_.steps();
       for (size_t s = 0; s < steps.size(); ++s) {
         const Node& node = g_.nodes()[steps[s].node];
+        step_ = s;
         w_.line("// step ", s, ": ", node.describe());
         // Elementwise steps right after it that work in place on its result join its loop.
         Epilogue epi;
@@ -211,7 +215,7 @@ class Generator {
 
   static bool can_produce_chain(const Node& n) {
     return n.domain.empty() && n.outputs.size() == 1 &&
-           (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "Add" || n.op_type == "Sub" ||
+           (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "Conv" || n.op_type == "Add" || n.op_type == "Sub" ||
             n.op_type == "Mul" || n.op_type == "Div");
   }
 
@@ -299,6 +303,7 @@ class Generator {
     if (node.op_type == "Add" || node.op_type == "Sub" || node.op_type == "Mul" || node.op_type == "Div") {
       return emit_binary(node, epi);
     }
+    if (node.op_type == "Conv") return emit_conv(node, step_, epi);
     if (node.op_type == "Softmax") return emit_softmax(node);
     if (node.op_type == "LayerNormalization") return emit_layernorm(node);
     if (const Act act = activation_of(node); act != Act::kNone) {
@@ -390,7 +395,7 @@ class Generator {
     if (trans_b) {
       // W is [N,K]; the code reads a [K,N] copy made once at compile time, so that every k adds a
       // contiguous row of W into the accumulators (no horizontal sums per output).
-      PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, N, K};
+      PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, N, K, 0};
       packed_.push_back(pc);
       w_.line("W = ", pc.symbol, ";  // [", K, ",", N, "]");
     }
@@ -550,6 +555,204 @@ class Generator {
     return true;
   }
 
+  // Conv (1-D or 2-D, one group, unit stride along the width) with constant weights: a direct
+  // convolution. Pointwise convolutions (1x1, stride 1, no padding, any rank) treat the spatial dims as
+  // one row of pixels. Output tiles of kConvRows channels x 16*kConvVectors pixels of one output row are
+  // accumulated in vector registers across (input channel, kh, kw), with the weights packed at compile time
+  // so that the channels of a block are adjacent, and the bias as the accumulators' start; the epilogue
+  // (activations, residual adds) runs over each tile right after it is stored, while it is in L1. Pixels
+  // whose window reaches into the padding are computed one by one. Rows with fewer than 16 pixels away
+  // from the padding run the interpreter's kernel instead (then the epilogue over the output).
+  bool emit_conv(const Node& node, size_t step, const Epilogue& epi) {
+    const ValueId x = node.inputs[0], wv = node.inputs[1], y = node.outputs[0];
+    const ValueId bias = node.inputs.size() > 2 ? node.inputs[2] : kNoValue;
+    if (!is_f32(x) || !is_f32(wv) || !is_f32(y) || !load_constant(wv)) return false;
+    if (bias != kNoValue && (!is_f32(bias) || !load_constant(bias))) return false;
+    const int r = rank(x);
+    if (r < 3 || rank(y) != r || static_cast<int>(slot(wv).shape.size()) != r) return false;
+    if (int_attr(node, "group", 1) != 1) return false;
+    const Dims& ws = slot(wv).shape;
+    const int64_t cout = ws[0], cin = ws[1];
+    // The kernel's shape checks hold X's channels to W's in every plan, so they are constants here.
+    if (slot(x).shape[1] != cin || slot(y).shape[1] != cout || cout == 0 || cin == 0) return false;
+    if (bias != kNoValue && num_elements(slot(bias).shape) != cout) return false;
+    const int spatial = r - 2;
+    auto ints = [&](const char* name, int64_t dflt, int n) {
+      std::vector<int64_t> v(static_cast<size_t>(n), dflt);
+      const Attribute* a = node.find_attribute(name);
+      if (a != nullptr && a->type == Attribute::Type::kInts && static_cast<int>(a->ints.size()) == n) v = a->ints;
+      return v;
+    };
+    const std::vector<int64_t> strides = ints("strides", 1, spatial);
+    const std::vector<int64_t> dilations = ints("dilations", 1, spatial);
+    const std::vector<int64_t> pads = ints("pads", 0, 2 * spatial);
+    const Attribute* ap = node.find_attribute("auto_pad");
+    const std::string auto_pad = ap != nullptr && ap->type == Attribute::Type::kString ? ap->s : "NOTSET";
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    const bool explicit_pads = auto_pad == "NOTSET";
+    bool pointwise = true;
+    for (int i = 0; i < spatial; ++i) {
+      pointwise &= ws[2 + i] == 1 && strides[i] == 1 && (!explicit_pads || (pads[i] == 0 && pads[i + spatial] == 0));
+    }
+    // Geometry as (H, W) of one image: pointwise convs as one row of all pixels; 1-D convs with H = 1.
+    int64_t kh = 1, kw = 1, sh = 1, dh = 1, dw = 1;
+    if (!pointwise) {
+      if (spatial > 2 || strides[spatial - 1] != 1) return false;
+      kw = ws[r - 1];
+      dw = dilations[spatial - 1];
+      if (spatial == 2) {
+        kh = ws[2];
+        sh = strides[0];
+        dh = dilations[0];
+      }
+    }
+    const int64_t kdim = cin * kh * kw;
+    if (cout * kdim > kMaxInlineWeights * 4) return false;
+    const int64_t rows = kConvRows;
+    PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, cout, kdim, rows};
+    packed_.push_back(pc);
+
+    auto scope = w_.block("");
+    open_step_helpers();
+    declare_chain(epi);
+    w_.line("const float* X = ", ptr(x, true), ";");
+    w_.line("const float* Wp = ", pc.symbol, ";  // [", cout, " / ", rows, "][", kdim, "][", rows,
+            "], the last block [", kdim, "][", cout % rows == 0 ? rows : cout % rows, "]");
+    w_.line("const float* Wc = ", ptr(wv, true), ";  // [", cout, "][", kdim, "]");
+    if (bias != kNoValue) w_.line("const float* B = ", ptr(bias, true), ";");
+    w_.line("float* Y = ", ptr(y, false), ";");
+    w_.line("const i64 NB = ", dim(x, 0), ";");
+    if (pointwise) {
+      w_.line("const i64 H = 1, W = ", product(x, 2, r), ", OH = 1, OW = W, PT = 0, PL = 0;");
+    } else {
+      w_.line("const i64 H = ", spatial == 2 ? dim(x, 2) : "1", ", W = ", dim(x, r - 1), ";");
+      w_.line("const i64 OH = ", spatial == 2 ? dim(y, 2) : "1", ", OW = ", dim(y, r - 1), ";");
+      auto pad_begin = [&](int axis, const std::string& in, const std::string& out, int64_t k, int64_t s, int64_t d) {
+        if (!same) return absl::StrCat(explicit_pads ? pads[axis] : 0);
+        const std::string total = absl::StrCat("((", out, " - 1) * ", s, " + ", (k - 1) * d + 1, " - ", in, ")");
+        const std::string t = absl::StrCat("(", total, " > 0 ? ", total, " : 0)");
+        return auto_pad == "SAME_UPPER" ? absl::StrCat("(", t, " / 2)") : absl::StrCat("(", t, " - ", t, " / 2)");
+      };
+      w_.line("const i64 PT = ", spatial == 2 ? pad_begin(0, "H", "OH", kh, sh, dh) : "0",
+              ", PL = ", pad_begin(spatial - 1, "W", "OW", kw, 1, dw), ";");
+    }
+    // Output columns [LO, HI) read no padding.
+    w_.line("i64 LO = PL < OW ? PL : OW;");
+    w_.line("i64 HI = W + PL - ", (kw - 1) * dw, ";");
+    w_.line("if (HI > OW) HI = OW;");
+    w_.line("if (HI < LO) HI = LO;");
+    const std::string last = dim(y, r - 1);
+    const std::string out_size = absl::StrCat(cout, " * OH * OW");
+    {
+      auto kernel_branch = w_.block("if (HI - LO < 16)");
+      w_.line("if (run_step(host, ", step, ") != 0) return 1;");
+      if (!epi.ops.empty() || epi.last_row != Act::kNone) emit_chain_loop(y, epi);
+    }
+    auto direct = w_.block("else");
+    emit_conv_images(cin, cout, kdim, kh, kw, sh, dh, dw, pointwise, bias != kNoValue, pc.symbol, last, epi);
+    activate_row("Y", absl::StrCat("NB * ", out_size), epi);
+    return true;
+  }
+
+  // The direct convolution's loops over images, output rows and tiles (see emit_conv).
+  void emit_conv_images(int64_t cin, int64_t cout, int64_t kdim, int64_t kh, int64_t kw, int64_t sh, int64_t dh,
+                        int64_t dw, bool pointwise, bool has_bias, const std::string& packed,
+                        const std::string& last, const Epilogue& epi) {
+    const int64_t rows = kConvRows;
+    const std::string out_size = absl::StrCat(cout, " * OH * OW");
+    auto images = w_.block("for (i64 n = 0; n < NB; ++n)");
+    w_.line("const float* x = X + n * ", cin, " * H * W;");
+    w_.line("float* y = Y + n * ", out_size, ";");
+    auto out_rows = w_.block("for (i64 oh = 0; oh < OH; ++oh)");
+    w_.line("const i64 ih0 = oh * ", sh, " - PT;");
+    // The epilogue over outputs [ow, ow + cnt) of channels [co0, co0 + nr) of this row.
+    auto tile_epilogue = [&](const std::string& co0, int64_t nr, const std::string& cnt) {
+      if (epi.ops.empty()) return;
+      auto rr = w_.block("for (i64 r = 0; r < ", nr, "; ++r)");
+      w_.line("float* yt = y + (", co0, " + r) * OH * OW + oh * OW + ow;");
+      auto jj = w_.block("for (i64 j = 0; j < ", cnt, "; ++j)");
+      const std::string full = absl::StrCat("n * ", out_size, " + (", co0, " + r) * OH * OW + oh * OW + ow + j");
+      w_.line("yt[j] = ", activate("yt[j]", epi, full, absl::StrCat("((oh * OW + ow + j) % ", last, ")")), ";");
+    };
+    // One vector tile: channels [co0, co0 + nr) (weights block `wb`, `nr` wide), vecs x 16 pixels at ow.
+    auto vector_tile = [&](const std::string& co0, int64_t nr, int64_t vecs) {
+      auto t = w_.block("");
+      w_.line("const float* wb = Wp + (", co0, ") * ", kdim, ";");
+      for (int64_t i = 0; i < nr; ++i) {
+        for (int64_t v = 0; v < vecs; ++v) {
+          w_.line("v16 c", i, "_", v, " = (v16){}", has_bias ? absl::StrCat(" + B[", co0, " + ", i, "]") : "", ";");
+        }
+      }
+      {
+        auto ci = w_.block("for (i64 ci = 0; ci < ", cin, "; ++ci)");
+        auto khl = w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)");
+        w_.line("const i64 ih = ih0 + kh * ", dh, ";");
+        if (!pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
+        w_.line("const float* xr = x + (ci * H + ih) * W + ow - PL;");
+        w_.line("const float* wk = wb + (ci * ", kh, " + kh) * ", kw * nr, ";");
+        auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
+        for (int64_t v = 0; v < vecs; ++v) w_.line("const v16 x", v, " = load16(xr + kw * ", dw, " + ", 16 * v, ");");
+        for (int64_t i = 0; i < nr; ++i) {
+          w_.line("{ const float wi = wk[kw * ", nr, " + ", i, "];");
+          for (int64_t v = 0; v < vecs; ++v) w_.line("  c", i, "_", v, " += x", v, " * wi;");
+          w_.line("}");
+        }
+      }
+      for (int64_t i = 0; i < nr; ++i) {
+        for (int64_t v = 0; v < vecs; ++v) {
+          w_.line("store16(y + (", co0, " + ", i, ") * OH * OW + oh * OW + ow + ", 16 * v, ", c", i, "_", v, ");");
+        }
+      }
+      tile_epilogue(co0, nr, absl::StrCat(16 * vecs));
+    };
+    // Every channel block of the tile at ow.
+    auto channel_blocks = [&](int64_t vecs) {
+      const int64_t full_blocks = cout / rows;
+      if (full_blocks > 0) {
+        auto cb = w_.block("for (i64 cb = 0; cb < ", full_blocks, "; ++cb)");
+        vector_tile(absl::StrCat("cb * ", rows), rows, vecs);
+      }
+      if (cout % rows != 0) vector_tile(absl::StrCat(full_blocks * rows), cout % rows, vecs);
+    };
+    // One pixel with bounds checks, every channel.
+    auto scalar_pixels = [&](const std::string& from, const std::string& to) {
+      auto px = w_.block("for (i64 ow = ", from, "; ow < ", to, "; ++ow)");
+      auto co = w_.block("for (i64 co = 0; co < ", cout, "; ++co)");
+      w_.line("float acc = ", has_bias ? "B[co]" : "0.0f", ";");
+      w_.line("const float* wc = Wc + co * ", kdim, ";");
+      {
+        auto ci = w_.block("for (i64 ci = 0; ci < ", cin, "; ++ci)");
+        auto khl = w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)");
+        w_.line("const i64 ih = ih0 + kh * ", dh, ";");
+        w_.line("if (ih < 0 || ih >= H) continue;");
+        auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
+        w_.line("const i64 iw = ow - PL + kw * ", dw, ";");
+        w_.line("if (iw >= 0 && iw < W) acc += wc[(ci * ", kh, " + kh) * ", kw, " + kw] * x[(ci * H + ih) * W + iw];");
+      }
+      const std::string full = absl::StrCat("n * ", out_size, " + co * OH * OW + oh * OW + ow");
+      w_.line("y[co * OH * OW + oh * OW + ow] = ",
+              activate("acc", epi, full, absl::StrCat("((oh * OW + ow) % ", last, ")")), ";");
+    };
+    scalar_pixels("0", "LO");
+    w_.line("i64 ow = LO;");
+    {
+      auto wide = w_.block("for (; ow + ", 16 * kConvVectors, " <= HI; ow += ", 16 * kConvVectors, ")");
+      channel_blocks(kConvVectors);
+    }
+    {
+      auto narrow = w_.block("for (; ow + 16 <= HI; ow += 16)");
+      channel_blocks(1);
+    }
+    {
+      // The last tile overlaps the one before: its pixels are computed again from the input, stored, and
+      // only then passed through the epilogue, so nothing is applied twice.
+      auto overlap = w_.block("if (ow < HI)");
+      w_.line("ow = HI - 16;");
+      channel_blocks(1);
+    }
+    scalar_pixels("HI", "OW");
+  }
+
   // The axis of a Softmax/LayerNorm when it is the last one, else -1.
   int last_axis(const Node& node, ValueId x, int64_t dflt) const {
     const int r = rank(x);
@@ -661,6 +864,7 @@ class Generator {
   std::vector<int64_t> dim_offset_;
   std::set<std::string> symbols_;
   std::vector<PackedConstant> packed_;
+  size_t step_ = 0;  // the step being generated
 };
 
 }  // namespace
