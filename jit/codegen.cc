@@ -555,7 +555,7 @@ class Generator {
     return true;
   }
 
-  // Conv (1-D or 2-D, one group, unit stride along the width) with constant weights: a direct
+  // Conv (1-D or 2-D, one group, width stride 1 or 2) with constant weights: a direct
   // convolution. Pointwise convolutions (1x1, stride 1, no padding, any rank) treat the spatial dims as
   // one row of pixels. Output tiles of kConvRows channels x 16*kConvVectors pixels of one output row are
   // accumulated in vector registers across (input channel, kh, kw), with the weights packed at compile time
@@ -595,20 +595,23 @@ class Generator {
       pointwise &= ws[2 + i] == 1 && strides[i] == 1 && (!explicit_pads || (pads[i] == 0 && pads[i + spatial] == 0));
     }
     // Geometry as (H, W) of one image: pointwise convs as one row of all pixels; 1-D convs with H = 1.
-    int64_t kh = 1, kw = 1, sh = 1, dh = 1, dw = 1;
+    ConvShape c{cin, cout, cin, 1, 1, 1, 1, 1, 1, pointwise, bias != kNoValue};
     if (!pointwise) {
-      if (spatial > 2 || strides[spatial - 1] != 1) return false;
-      kw = ws[r - 1];
-      dw = dilations[spatial - 1];
+      const int64_t sw = strides[spatial - 1];
+      if (spatial > 2 || (sw != 1 && sw != 2)) return false;
+      c.kw = ws[r - 1];
+      c.sw = sw;
+      c.dw = dilations[spatial - 1];
       if (spatial == 2) {
-        kh = ws[2];
-        sh = strides[0];
-        dh = dilations[0];
+        c.kh = ws[2];
+        c.sh = strides[0];
+        c.dh = dilations[0];
       }
+      c.kdim = cin * c.kh * c.kw;
     }
-    const int64_t kdim = cin * kh * kw;
-    if (cout * kdim > kMaxInlineWeights * 4) return false;
+    if (cout * c.kdim > kMaxInlineWeights * 4) return false;
     const int64_t rows = kConvRows;
+    const int64_t kdim = c.kdim;
     PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, cout, kdim, rows};
     packed_.push_back(pc);
 
@@ -633,12 +636,13 @@ class Generator {
         const std::string t = absl::StrCat("(", total, " > 0 ? ", total, " : 0)");
         return auto_pad == "SAME_UPPER" ? absl::StrCat("(", t, " / 2)") : absl::StrCat("(", t, " - ", t, " / 2)");
       };
-      w_.line("const i64 PT = ", spatial == 2 ? pad_begin(0, "H", "OH", kh, sh, dh) : "0",
-              ", PL = ", pad_begin(spatial - 1, "W", "OW", kw, 1, dw), ";");
+      w_.line("const i64 PT = ", spatial == 2 ? pad_begin(0, "H", "OH", c.kh, c.sh, c.dh) : "0",
+              ", PL = ", pad_begin(spatial - 1, "W", "OW", c.kw, c.sw, c.dw), ";");
     }
-    // Output columns [LO, HI) read no padding.
-    w_.line("i64 LO = PL < OW ? PL : OW;");
-    w_.line("i64 HI = W + PL - ", (kw - 1) * dw, ";");
+    // Output columns [LO, HI) read no padding; a vector of 16 of them reads 16 * sw inputs.
+    w_.line("i64 LO = (PL + ", c.sw - 1, ") / ", c.sw, ";");
+    w_.line("if (LO > OW) LO = OW;");
+    w_.line("i64 HI = (W + PL - ", (c.kw - 1) * c.dw, ") / ", c.sw, ";");
     w_.line("if (HI > OW) HI = OW;");
     w_.line("if (HI < LO) HI = LO;");
     const std::string last = dim(y, r - 1);
@@ -649,22 +653,26 @@ class Generator {
       if (!epi.ops.empty() || epi.last_row != Act::kNone) emit_chain_loop(y, epi);
     }
     auto direct = w_.block("else");
-    emit_conv_images(cin, cout, kdim, kh, kw, sh, dh, dw, pointwise, bias != kNoValue, pc.symbol, last, epi);
+    emit_conv_images(c, last, epi);
     activate_row("Y", absl::StrCat("NB * ", out_size), epi);
     return true;
   }
 
   // The direct convolution's loops over images, output rows and tiles (see emit_conv).
-  void emit_conv_images(int64_t cin, int64_t cout, int64_t kdim, int64_t kh, int64_t kw, int64_t sh, int64_t dh,
-                        int64_t dw, bool pointwise, bool has_bias, const std::string& packed,
-                        const std::string& last, const Epilogue& epi) {
+  struct ConvShape {
+    int64_t cin, cout, kdim, kh, kw, sh, sw, dh, dw;
+    bool pointwise, has_bias;
+  };
+  void emit_conv_images(const ConvShape& c, const std::string& last, const Epilogue& epi) {
     const int64_t rows = kConvRows;
+    const int64_t cin = c.cin, cout = c.cout, kdim = c.kdim, kh = c.kh, kw = c.kw, dw = c.dw;
+    const bool has_bias = c.has_bias;
     const std::string out_size = absl::StrCat(cout, " * OH * OW");
     auto images = w_.block("for (i64 n = 0; n < NB; ++n)");
     w_.line("const float* x = X + n * ", cin, " * H * W;");
     w_.line("float* y = Y + n * ", out_size, ";");
     auto out_rows = w_.block("for (i64 oh = 0; oh < OH; ++oh)");
-    w_.line("const i64 ih0 = oh * ", sh, " - PT;");
+    w_.line("const i64 ih0 = oh * ", c.sh, " - PT;");
     // The epilogue over outputs [ow, ow + cnt) of channels [co0, co0 + nr) of this row.
     auto tile_epilogue = [&](const std::string& co0, int64_t nr, const std::string& cnt) {
       if (epi.ops.empty()) return;
@@ -686,12 +694,20 @@ class Generator {
       {
         auto ci = w_.block("for (i64 ci = 0; ci < ", cin, "; ++ci)");
         auto khl = w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)");
-        w_.line("const i64 ih = ih0 + kh * ", dh, ";");
-        if (!pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
-        w_.line("const float* xr = x + (ci * H + ih) * W + ow - PL;");
+        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
+        if (!c.pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
+        w_.line("const float* xr = x + (ci * H + ih) * W + ow * ", c.sw, " - PL;");
         w_.line("const float* wk = wb + (ci * ", kh, " + kh) * ", kw * nr, ";");
         auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
-        for (int64_t v = 0; v < vecs; ++v) w_.line("const v16 x", v, " = load16(xr + kw * ", dw, " + ", 16 * v, ");");
+        for (int64_t v = 0; v < vecs; ++v) {
+          if (c.sw == 1) {
+            w_.line("const v16 x", v, " = load16(xr + kw * ", dw, " + ", 16 * v, ");");
+          } else {  // every other input of two vectors
+            w_.line("const v16 x", v, " = __builtin_shufflevector(load16(xr + kw * ", dw, " + ", 32 * v,
+                    "), load16(xr + kw * ", dw, " + ", 32 * v + 16, "), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, ",
+                    "26, 28, 30);");
+          }
+        }
         for (int64_t i = 0; i < nr; ++i) {
           w_.line("{ const float wi = wk[kw * ", nr, " + ", i, "];");
           for (int64_t v = 0; v < vecs; ++v) w_.line("  c", i, "_", v, " += x", v, " * wi;");
@@ -723,10 +739,10 @@ class Generator {
       {
         auto ci = w_.block("for (i64 ci = 0; ci < ", cin, "; ++ci)");
         auto khl = w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)");
-        w_.line("const i64 ih = ih0 + kh * ", dh, ";");
+        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
         w_.line("if (ih < 0 || ih >= H) continue;");
         auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
-        w_.line("const i64 iw = ow - PL + kw * ", dw, ";");
+        w_.line("const i64 iw = ow * ", c.sw, " - PL + kw * ", dw, ";");
         w_.line("if (iw >= 0 && iw < W) acc += wc[(ci * ", kh, " + kh) * ", kw, " + kw] * x[(ci * H + ih) * W + iw];");
       }
       const std::string full = absl::StrCat("n * ", out_size, " + co * OH * OW + oh * OW + ow");

@@ -364,6 +364,30 @@ TEST_CASE("probe: 3x3 Conv, height stride 2, asymmetric pads, no bias (an overla
   check_probe("conv3x3_strided_pads", m, {{kBatch, 4, 11, 21}});
 }
 
+TEST_CASE("probe: 3x3 Conv, stride 2, pads 1 (width stride 2: even inputs of two vectors) + Relu") {
+  ModelBuilder m("conv3x3_stride2_relu");
+  m.input("x", {kBatch, 5, 9, 71});
+  m.output("y", {kBatch, 12, 5, 36});
+  m.initializer("W", {12, 5, 3, 3}, 0.1f);
+  m.initializer("B", {12});
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W", "B"}, "h");
+  set_ints(conv, "strides", {2, 2});
+  set_ints(conv, "pads", {1, 1, 1, 1});
+  m.node("Relu", {"h"}, "y");
+  check_probe("conv3x3_stride2_relu", m, {{kBatch, 5, 9, 71}});
+}
+
+TEST_CASE("probe: 1x1 Conv, stride 2, SAME_LOWER (a downsampling shortcut)") {
+  ModelBuilder m("conv1x1_stride2_same_lower");
+  m.input("x", {kBatch, 6, 8, 66});
+  m.output("y", {kBatch, 8, 4, 33});
+  m.initializer("W", {8, 6, 1, 1}, 0.1f);
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W"}, "y");
+  set_ints(conv, "strides", {2, 2});
+  set_string(conv, "auto_pad", "SAME_LOWER");
+  check_probe("conv1x1_stride2_same_lower", m, {{kBatch, 6, 8, 66}});
+}
+
 TEST_CASE("probe: 1-D Conv, kernel 5, dilation 2, SAME_UPPER + Sigmoid") {
   ModelBuilder m("conv1d_same_dilated_sigmoid");
   m.input("x", {kBatch, 4, 45});
