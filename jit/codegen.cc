@@ -40,6 +40,8 @@ constexpr int64_t kInlineRowsLargeWeights = 4;
 // Direct convolution tiles: output channels x 16-float vectors of pixels held in registers.
 constexpr int64_t kConvRows = 8;
 constexpr int64_t kConvVectors = 2;
+// Floats of the zero-padded input copy an edge tile makes on the stack, at most.
+constexpr int64_t kMaxConvEdgeCopy = 16384;
 
 std::string float_literal(float f) {
   if (std::isnan(f)) return "__builtin_nanf(\"\")";
@@ -560,9 +562,9 @@ class Generator {
   // one row of pixels. Output tiles of kConvRows channels x 16*kConvVectors pixels of one output row are
   // accumulated in vector registers across (input channel, kh, kw), with the weights packed at compile time
   // so that the channels of a block are adjacent, and the bias as the accumulators' start; the epilogue
-  // (activations, residual adds) runs over each tile right after it is stored, while it is in L1. Pixels
-  // whose window reaches into the padding are computed one by one. Rows with fewer than 16 pixels away
-  // from the padding run the interpreter's kernel instead (then the epilogue over the output).
+  // (activations, residual adds) runs over each tile right after it is stored, while it is in L1. Tiles
+  // whose windows reach into the padding read a zero-padded copy of their input rows (on the stack).
+  // Output rows narrower than a vector run the interpreter's kernel instead (then the epilogue).
   bool emit_conv(const Node& node, size_t step, const Epilogue& epi) {
     const ValueId x = node.inputs[0], wv = node.inputs[1], y = node.outputs[0];
     const ValueId bias = node.inputs.size() > 2 ? node.inputs[2] : kNoValue;
@@ -610,6 +612,7 @@ class Generator {
       c.kdim = cin * c.kh * c.kw;
     }
     if (cout * c.kdim > kMaxInlineWeights * 4) return false;
+    if (!pointwise && cin * c.kh * c.segment() > kMaxConvEdgeCopy) return false;
     const int64_t rows = kConvRows;
     const int64_t kdim = c.kdim;
     PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, cout, kdim, rows};
@@ -621,7 +624,6 @@ class Generator {
     w_.line("const float* X = ", ptr(x, true), ";");
     w_.line("const float* Wp = ", pc.symbol, ";  // [", cout, " / ", rows, "][", kdim, "][", rows,
             "], the last block [", kdim, "][", cout % rows == 0 ? rows : cout % rows, "]");
-    w_.line("const float* Wc = ", ptr(wv, true), ";  // [", cout, "][", kdim, "]");
     if (bias != kNoValue) w_.line("const float* B = ", ptr(bias, true), ";");
     w_.line("float* Y = ", ptr(y, false), ";");
     w_.line("const i64 NB = ", dim(x, 0), ";");
@@ -639,7 +641,7 @@ class Generator {
       w_.line("const i64 PT = ", spatial == 2 ? pad_begin(0, "H", "OH", c.kh, c.sh, c.dh) : "0",
               ", PL = ", pad_begin(spatial - 1, "W", "OW", c.kw, c.sw, c.dw), ";");
     }
-    // Output columns [LO, HI) read no padding; a vector of 16 of them reads 16 * sw inputs.
+    // Tiles of output columns within [LO, HI) read no padding (a vector of 16 reads 16 * sw inputs).
     w_.line("i64 LO = (PL + ", c.sw - 1, ") / ", c.sw, ";");
     w_.line("if (LO > OW) LO = OW;");
     w_.line("i64 HI = (W + PL - ", (c.kw - 1) * c.dw, ") / ", c.sw, ";");
@@ -648,7 +650,7 @@ class Generator {
     const std::string last = dim(y, r - 1);
     const std::string out_size = absl::StrCat(cout, " * OH * OW");
     {
-      auto kernel_branch = w_.block("if (HI - LO < 16)");
+      auto kernel_branch = w_.block("if (OW < 16)");
       w_.line("if (run_step(host, ", step, ") != 0) return 1;");
       if (!epi.ops.empty() || epi.last_row != Act::kNone) emit_chain_loop(y, epi);
     }
@@ -662,19 +664,22 @@ class Generator {
   struct ConvShape {
     int64_t cin, cout, kdim, kh, kw, sh, sw, dh, dw;
     bool pointwise, has_bias;
+    // Floats of one input row segment that a tile of kConvVectors vectors reads (the edge tiles' copy).
+    int64_t segment() const { return 16 * kConvVectors * sw + (kw - 1) * dw; }
   };
   void emit_conv_images(const ConvShape& c, const std::string& last, const Epilogue& epi) {
     const int64_t rows = kConvRows;
-    const int64_t cin = c.cin, cout = c.cout, kdim = c.kdim, kh = c.kh, kw = c.kw, dw = c.dw;
-    const bool has_bias = c.has_bias;
-    const std::string out_size = absl::StrCat(cout, " * OH * OW");
+    const std::string out_size = absl::StrCat(c.cout, " * OH * OW");
+    if (!c.pointwise) {
+      w_.line("float xp[", c.cin * c.kh * c.segment(), "];  // an edge tile's input rows, zeros for the padding");
+    }
     auto images = w_.block("for (i64 n = 0; n < NB; ++n)");
-    w_.line("const float* x = X + n * ", cin, " * H * W;");
+    w_.line("const float* x = X + n * ", c.cin, " * H * W;");
     w_.line("float* y = Y + n * ", out_size, ";");
     auto out_rows = w_.block("for (i64 oh = 0; oh < OH; ++oh)");
     w_.line("const i64 ih0 = oh * ", c.sh, " - PT;");
     // The epilogue over outputs [ow, ow + cnt) of channels [co0, co0 + nr) of this row.
-    auto tile_epilogue = [&](const std::string& co0, int64_t nr, const std::string& cnt) {
+    auto tile_epilogue = [&](const std::string& co0, int64_t nr, int64_t cnt) {
       if (epi.ops.empty()) return;
       auto rr = w_.block("for (i64 r = 0; r < ", nr, "; ++r)");
       w_.line("float* yt = y + (", co0, " + r) * OH * OW + oh * OW + ow;");
@@ -682,30 +687,35 @@ class Generator {
       const std::string full = absl::StrCat("n * ", out_size, " + (", co0, " + r) * OH * OW + oh * OW + ow + j");
       w_.line("yt[j] = ", activate("yt[j]", epi, full, absl::StrCat("((oh * OW + ow + j) % ", last, ")")), ";");
     };
-    // One vector tile: channels [co0, co0 + nr) (weights block `wb`, `nr` wide), vecs x 16 pixels at ow.
-    auto vector_tile = [&](const std::string& co0, int64_t nr, int64_t vecs) {
+    // One tile: channels [co0, co0 + nr) (weights block `wb`, `nr` wide), vecs x 16 pixels at ow, reading
+    // the input directly (interior tiles) or the zero-padded copy in xp (edge tiles).
+    auto vector_tile = [&](const std::string& co0, int64_t nr, int64_t vecs, bool edge) {
       auto t = w_.block("");
-      w_.line("const float* wb = Wp + (", co0, ") * ", kdim, ";");
+      w_.line("const float* wb = Wp + (", co0, ") * ", c.kdim, ";");
       for (int64_t i = 0; i < nr; ++i) {
         for (int64_t v = 0; v < vecs; ++v) {
-          w_.line("v16 c", i, "_", v, " = (v16){}", has_bias ? absl::StrCat(" + B[", co0, " + ", i, "]") : "", ";");
+          w_.line("v16 c", i, "_", v, " = (v16){}", c.has_bias ? absl::StrCat(" + B[", co0, " + ", i, "]") : "", ";");
         }
       }
       {
-        auto ci = w_.block("for (i64 ci = 0; ci < ", cin, "; ++ci)");
-        auto khl = w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)");
-        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
-        if (!c.pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
-        w_.line("const float* xr = x + (ci * H + ih) * W + ow * ", c.sw, " - PL;");
-        w_.line("const float* wk = wb + (ci * ", kh, " + kh) * ", kw * nr, ";");
-        auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
+        auto ci = w_.block("for (i64 ci = 0; ci < ", c.cin, "; ++ci)");
+        auto khl = w_.block("for (i64 kh = 0; kh < ", c.kh, "; ++kh)");
+        if (edge) {
+          w_.line("const float* xr = xp + (ci * ", c.kh, " + kh) * ", c.segment(), ";");
+        } else {
+          w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
+          if (!c.pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
+          w_.line("const float* xr = x + (ci * H + ih) * W + ow * ", c.sw, " - PL;");
+        }
+        w_.line("const float* wk = wb + (ci * ", c.kh, " + kh) * ", c.kw * nr, ";");
+        auto kwl = w_.block("for (i64 kw = 0; kw < ", c.kw, "; ++kw)");
         for (int64_t v = 0; v < vecs; ++v) {
           if (c.sw == 1) {
-            w_.line("const v16 x", v, " = load16(xr + kw * ", dw, " + ", 16 * v, ");");
+            w_.line("const v16 x", v, " = load16(xr + kw * ", c.dw, " + ", 16 * v, ");");
           } else {  // every other input of two vectors
-            w_.line("const v16 x", v, " = __builtin_shufflevector(load16(xr + kw * ", dw, " + ", 32 * v,
-                    "), load16(xr + kw * ", dw, " + ", 32 * v + 16, "), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, ",
-                    "26, 28, 30);");
+            w_.line("const v16 x", v, " = __builtin_shufflevector(load16(xr + kw * ", c.dw, " + ", 32 * v,
+                    "), load16(xr + kw * ", c.dw, " + ", 32 * v + 16,
+                    "), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);");
           }
         }
         for (int64_t i = 0; i < nr; ++i) {
@@ -719,54 +729,60 @@ class Generator {
           w_.line("store16(y + (", co0, " + ", i, ") * OH * OW + oh * OW + ow + ", 16 * v, ", c", i, "_", v, ");");
         }
       }
-      tile_epilogue(co0, nr, absl::StrCat(16 * vecs));
+      tile_epilogue(co0, nr, 16 * vecs);
     };
-    // Every channel block of the tile at ow.
-    auto channel_blocks = [&](int64_t vecs) {
-      const int64_t full_blocks = cout / rows;
+    // Every channel block of the tile at ow; an edge tile first copies its input rows with zeros where
+    // they reach into the padding.
+    auto tile = [&](int64_t vecs, bool edge) {
+      if (edge) {
+        const int64_t seg = 16 * vecs * c.sw + (c.kw - 1) * c.dw;
+        auto ci = w_.block("for (i64 ci = 0; ci < ", c.cin, "; ++ci)");
+        auto khl = w_.block("for (i64 kh = 0; kh < ", c.kh, "; ++kh)");
+        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
+        w_.line("const i64 iw0 = ow * ", c.sw, " - PL;");
+        w_.line("const float* xr = x + (ci * H + ih) * W;");
+        w_.line("float* d = xp + (ci * ", c.kh, " + kh) * ", c.segment(), ";");
+        w_.line("const bool row_in = ih >= 0 && ih < H;");
+        w_.line("for (i64 j = 0; j < ", seg, "; ++j) d[j] = row_in && iw0 + j >= 0 && iw0 + j < W ? xr[iw0 + j] : 0.0f;");
+      }
+      const int64_t full_blocks = c.cout / rows;
       if (full_blocks > 0) {
         auto cb = w_.block("for (i64 cb = 0; cb < ", full_blocks, "; ++cb)");
-        vector_tile(absl::StrCat("cb * ", rows), rows, vecs);
+        vector_tile(absl::StrCat("cb * ", rows), rows, vecs, edge);
       }
-      if (cout % rows != 0) vector_tile(absl::StrCat(full_blocks * rows), cout % rows, vecs);
+      if (c.cout % rows != 0) vector_tile(absl::StrCat(full_blocks * rows), c.cout % rows, vecs, edge);
     };
-    // One pixel with bounds checks, every channel.
-    auto scalar_pixels = [&](const std::string& from, const std::string& to) {
-      auto px = w_.block("for (i64 ow = ", from, "; ow < ", to, "; ++ow)");
-      auto co = w_.block("for (i64 co = 0; co < ", cout, "; ++co)");
-      w_.line("float acc = ", has_bias ? "B[co]" : "0.0f", ";");
-      w_.line("const float* wc = Wc + co * ", kdim, ";");
+    // Tiles of 16 * kConvVectors pixels, then of 16; the last one moves back to end at OW (it computes some
+    // pixels again from the input and stores them before its epilogue, so nothing is applied twice).
+    auto tiles = w_.block("for (i64 ow = 0; ow < OW;)");
+    auto interior = [](int64_t px) { return absl::StrCat("ow >= LO && ow + ", px, " <= HI"); };
+    {
+      auto wide = w_.block("if (ow + ", 16 * kConvVectors, " <= OW)");
+      if (c.pointwise) {
+        tile(kConvVectors, false);
+      } else {
+        {
+          auto in = w_.block("if (", interior(16 * kConvVectors), ")");
+          tile(kConvVectors, false);
+        }
+        auto out = w_.block("else");
+        tile(kConvVectors, true);
+      }
+      w_.line("ow += ", 16 * kConvVectors, ";");
+    }
+    auto narrow = w_.block("else");
+    w_.line("if (ow + 16 > OW) ow = OW - 16;");
+    if (c.pointwise) {
+      tile(1, false);
+    } else {
       {
-        auto ci = w_.block("for (i64 ci = 0; ci < ", cin, "; ++ci)");
-        auto khl = w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)");
-        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
-        w_.line("if (ih < 0 || ih >= H) continue;");
-        auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
-        w_.line("const i64 iw = ow * ", c.sw, " - PL + kw * ", dw, ";");
-        w_.line("if (iw >= 0 && iw < W) acc += wc[(ci * ", kh, " + kh) * ", kw, " + kw] * x[(ci * H + ih) * W + iw];");
+        auto in = w_.block("if (", interior(16), ")");
+        tile(1, false);
       }
-      const std::string full = absl::StrCat("n * ", out_size, " + co * OH * OW + oh * OW + ow");
-      w_.line("y[co * OH * OW + oh * OW + ow] = ",
-              activate("acc", epi, full, absl::StrCat("((oh * OW + ow) % ", last, ")")), ";");
-    };
-    scalar_pixels("0", "LO");
-    w_.line("i64 ow = LO;");
-    {
-      auto wide = w_.block("for (; ow + ", 16 * kConvVectors, " <= HI; ow += ", 16 * kConvVectors, ")");
-      channel_blocks(kConvVectors);
+      auto out = w_.block("else");
+      tile(1, true);
     }
-    {
-      auto narrow = w_.block("for (; ow + 16 <= HI; ow += 16)");
-      channel_blocks(1);
-    }
-    {
-      // The last tile overlaps the one before: its pixels are computed again from the input, stored, and
-      // only then passed through the epilogue, so nothing is applied twice.
-      auto overlap = w_.block("if (ow < HI)");
-      w_.line("ow = HI - 16;");
-      channel_blocks(1);
-    }
-    scalar_pixels("HI", "OW");
+    w_.line("ow += 16;");
   }
 
   // The axis of a Softmax/LayerNorm when it is the last one, else -1.

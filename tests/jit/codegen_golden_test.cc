@@ -222,9 +222,9 @@ TEST_CASE("golden: Conv 3x3 + residual Add + Relu") {
   CHECK(contains(gen.source, "v16 c7_1 = (v16){} + B[cb * 8 + 7];"));  // bias as the accumulators' start
   CHECK(contains(gen.source, "v16 c1_0 = (v16){} + B[8 + 1];"));      // the partial block of 2 channels
   CHECK(contains(gen.source, "relu(((yt[j]) + E0["));                  // the epilogue over each tile
-  // The kernel runs only for rows too narrow for a vector (6x20 rows are wide enough, but the code serves
-  // every plan of this structure).
-  CHECK(contains(gen.source, "if (HI - LO < 16)"));
+  // The kernel runs only for rows narrower than a vector; edge tiles read a zero-padded copy.
+  CHECK(contains(gen.source, "if (OW < 16)"));
+  CHECK(contains(gen.source, "float xp[306];"));  // 3 channels x 3 rows x (32 + 2) floats
 }
 
 }  // namespace
