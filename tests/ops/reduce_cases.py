@@ -185,6 +185,25 @@ def reduce_cases():
     for op in ("ReduceSum", "ReduceMax", "ReduceLogSumExp", "ReduceMean"):
         x = rand(3, 2, 8200)
         reduce_case(f"{short(op)}_columns_multi_chunk", op, x, [0, 1], 0, 18)
+    # Short innermost reduced axes (many rows: blocks of rows, one per lane, then the tail), below a kept
+    # group and with a reduced group further out, NaN in some rows, integers (int64 L2 accumulates in double).
+    for n in (1, 2, 3, 7, 8, 9, 15, 16, 17):
+        for op in ("ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean", "ReduceLogSumExp", "ReduceL2", "ReduceProd"):
+            x = reduce_positive_input(op, 2, 37, n)
+            reduce_case(f"{short(op)}_short_rows{n}", op, x, [-1], 0, 18)
+        x = rand(3, 5, 2, 13, n)
+        reduce_case(f"max_short_rows{n}_reduced_outer", "ReduceMax", x, [1, 4], 1, 18)
+        x = rand(70, n)
+        x[3, n // 2] = np.nan
+        x[40, n - 1] = np.nan
+        x[69, 0] = np.nan
+        for op, f in (("ReduceMax", np.max), ("ReduceMin", np.min)):
+            case(f"{short(op)}_short_rows{n}_nan", [node(op, ["X"], ["Y"], axes=[-1], keepdims=0)], [("X", x)],
+                 [("Y", f(x, axis=1))], opset=13)
+        reduce_case(f"max_short_rows{n}_i8", "ReduceMax", randint(45, n, dtype=np.int8, low=-128, high=127), [1],
+                    0, 18)
+        reduce_case(f"sum_short_rows{n}_i32", "ReduceSum", randint(45, n, dtype=np.int32), [1], 0, 18)
+        reduce_case(f"l2_short_rows{n}_i64", "ReduceL2", randint(45, n, dtype=np.int64), [1], 0, 18)
     # Axes as a graph input (its value keys the plan).
     x = rand(3, 4, 5)
     case("sum_axes_graph_input", [node("ReduceSum", ["X", "axes"], ["Y"], keepdims=0)],
