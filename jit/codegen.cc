@@ -28,6 +28,10 @@ void sofie_exp_f32(const float*, float*, i64);
 typedef float v16 __attribute__((vector_size(64)));
 static inline v16 load16(const float* p) { v16 v; __builtin_memcpy(&v, p, sizeof v); return v; }
 static inline void store16(float* p, v16 v) { __builtin_memcpy(p, &v, sizeof v); }
+typedef int m16 __attribute__((vector_size(64)));
+// relu and leaky on 16 lanes, as the scalar forms: NaN stays NaN, -0 stays -0.
+static inline v16 relu16(v16 x) { return (v16)((m16)x & ~(x < (v16){})); }
+static inline v16 leaky16(v16 x, float a) { m16 m = x >= (v16){}; return (v16)(((m16)x & m) | ((m16)(a * x) & ~m)); }
 )";
 
 // Weights up to this many floats get loops with constant sizes; larger products call sofie_gemm_f32.
@@ -288,6 +292,25 @@ class Generator {
     }
     return e;
   }
+  // activate() on 16 lanes: `expr` is a v16, `full` and `col` index the first lane.
+  std::string activate_vec(const std::string& expr, const Epilogue& epi, const std::string& full,
+                           const std::string& col) const {
+    std::string e = epi.ops.empty() ? expr : absl::StrCat("(", expr, ")");
+    for (size_t k = 0; k < epi.ops.size(); ++k) {
+      const ChainOp& c = epi.ops[k];
+      if (c.act == Act::kRelu) {
+        e = absl::StrCat("relu16(", e, ")");
+      } else if (c.act == Act::kLeakyRelu) {
+        e = absl::StrCat("leaky16(", e, ", ", float_literal(c.alpha), ")");
+      } else {
+        const std::string operand = c.mode == ChainOp::kScalar ? absl::StrCat("E", k, "[0]")
+                                    : c.mode == ChainOp::kRow  ? absl::StrCat("load16(E", k, " + ", col, ")")
+                                                               : absl::StrCat("load16(E", k, " + ", full, ")");
+        e = absl::StrCat("(", e, " ", std::string(1, c.op), " ", operand, ")");
+      }
+    }
+    return e;
+  }
   // Sigmoid and Tanh go through the kernel ABI over a finished row (same numerics as the interpreter).
   void activate_row(const std::string& y, const std::string& n, const Epilogue& epi) {
     if (epi.last_row == Act::kSigmoid) {
@@ -431,19 +454,23 @@ class Generator {
         w_.line("const float* w = W + k * ", N, " + ", n0, ";");
         for (int64_t j = 0; j < vecs; ++j) w_.line("c", j, " += av * load16(w + ", 16 * j, ");");
       }
+      // The epilogue on the accumulators, then one store.
       for (int64_t j = 0; j < vecs; ++j) {
-        w_.line("store16(y + ", n0 + 16 * j, ", c", j, two_sets ? absl::StrCat(" + d", j) : std::string(), ");");
+        const int64_t col = n0 + 16 * j;
+        const std::string acc = two_sets ? absl::StrCat("(c", j, " + d", j, ")") : absl::StrCat("c", j);
+        const std::string scaled_v = alpha == 1.0f ? acc : absl::StrCat(float_literal(alpha), " * ", acc);
+        const std::string c_term_v = c_kind == kNoC       ? ""
+                                     : c_kind == kScalarC ? absl::StrCat(" + ", float_literal(beta), " * C[0]")
+                                                          : absl::StrCat(" + ", float_literal(beta), " * load16(C + ", col, ")");
+        w_.line("store16(y + ", col, ", ",
+                activate_vec(absl::StrCat(scaled_v, c_term_v), epi, absl::StrCat("m * ", N, " + ", col), absl::StrCat(col)),
+                ");");
       }
     }
     if (full < N) {  // the last N % 16 columns
       auto tail = w_.block("for (i64 n = ", full, "; n < ", N, "; ++n)");
       w_.line("float acc = 0.0f;");
       w_.line("for (i64 k = 0; k < ", K, "; ++k) acc += a[k] * W[k * ", N, " + n];");
-      w_.line("y[n] = acc;");
-    }
-    {
-      auto cols = w_.block("for (i64 n = 0; n < ", N, "; ++n)");
-      w_.line("const float acc = y[n];");
       w_.line("y[n] = ", activate(absl::StrCat(scaled, c_term), epi, absl::StrCat("m * ", N, " + n"), "n"), ";");
     }
     activate_row("y", absl::StrCat(N), epi);

@@ -305,6 +305,22 @@ TEST_CASE("probe: MatMul whose weights' shape the plan folds from the batch size
   check_probe("plan_folded_weight_shape", m, {{kBatch, 4}});
 }
 
+TEST_CASE("probe: NaN and infinities through Gemm N=48 + Add(row) + LeakyRelu + Relu (vector epilogue)") {
+  ModelBuilder m("gemm_specials_vector_epilogue");
+  m.input("x", {kBatch, 8});
+  m.output("y", {kBatch, 48});
+  m.initializer("W", {8, 48});
+  m.initializer("B", {48});
+  m.initializer("b", {48}, 0.5f);
+  m.node("Gemm", {"x", "W", "B"}, "h");
+  m.node("Add", {"h", "b"}, "z");
+  set_float(m.node("LeakyRelu", {"z"}, "l"), "alpha", 0.3f);
+  m.node("Relu", {"l"}, "y");
+  ProbeOptions options;
+  options.special_values = true;
+  check_probe("gemm_specials_vector_epilogue", m, {{kBatch, 8}}, options);
+}
+
 // Direct convolutions (emit_conv). kBatch also sizes spatial dims, so one artifact serves several heights
 // and pixel counts, including ones below a vector (the kernel branch).
 TEST_CASE("probe: pointwise Conv, 20 channels (a partial channel block), bias + Relu, dynamic pixels") {
