@@ -275,37 +275,21 @@ class Generator {
   }
 
   // `expr` with the epilogue's inline ops applied; `full` indexes the element in the whole tensor, `col`
-  // its position along the last dim.
+  // its position along the last dim. With `lanes16`, `expr` is a v16 and the indices are its first lane's.
   std::string activate(const std::string& expr, const Epilogue& epi, const std::string& full = "",
-                       const std::string& col = "") const {
+                       const std::string& col = "", bool lanes16 = false) const {
     std::string e = epi.ops.empty() ? expr : absl::StrCat("(", expr, ")");
     for (size_t k = 0; k < epi.ops.size(); ++k) {
       const ChainOp& c = epi.ops[k];
       if (c.act == Act::kRelu) {
-        e = absl::StrCat("relu(", e, ")");
+        e = absl::StrCat(lanes16 ? "relu16(" : "relu(", e, ")");
       } else if (c.act == Act::kLeakyRelu) {
-        e = absl::StrCat("leaky(", e, ", ", float_literal(c.alpha), ")");
+        e = absl::StrCat(lanes16 ? "leaky16(" : "leaky(", e, ", ", float_literal(c.alpha), ")");
       } else {
-        const std::string idx = c.mode == ChainOp::kScalar ? "0" : c.mode == ChainOp::kRow ? col : full;
-        e = absl::StrCat("(", e, " ", std::string(1, c.op), " E", k, "[", idx, "])");
-      }
-    }
-    return e;
-  }
-  // activate() on 16 lanes: `expr` is a v16, `full` and `col` index the first lane.
-  std::string activate_vec(const std::string& expr, const Epilogue& epi, const std::string& full,
-                           const std::string& col) const {
-    std::string e = epi.ops.empty() ? expr : absl::StrCat("(", expr, ")");
-    for (size_t k = 0; k < epi.ops.size(); ++k) {
-      const ChainOp& c = epi.ops[k];
-      if (c.act == Act::kRelu) {
-        e = absl::StrCat("relu16(", e, ")");
-      } else if (c.act == Act::kLeakyRelu) {
-        e = absl::StrCat("leaky16(", e, ", ", float_literal(c.alpha), ")");
-      } else {
+        const std::string idx = c.mode == ChainOp::kRow ? col : full;
         const std::string operand = c.mode == ChainOp::kScalar ? absl::StrCat("E", k, "[0]")
-                                    : c.mode == ChainOp::kRow  ? absl::StrCat("load16(E", k, " + ", col, ")")
-                                                               : absl::StrCat("load16(E", k, " + ", full, ")");
+                                    : lanes16                  ? absl::StrCat("load16(E", k, " + ", idx, ")")
+                                                               : absl::StrCat("E", k, "[", idx, "]");
         e = absl::StrCat("(", e, " ", std::string(1, c.op), " ", operand, ")");
       }
     }
@@ -463,7 +447,7 @@ class Generator {
                                      : c_kind == kScalarC ? absl::StrCat(" + ", float_literal(beta), " * C[0]")
                                                           : absl::StrCat(" + ", float_literal(beta), " * load16(C + ", col, ")");
         w_.line("store16(y + ", col, ", ",
-                activate_vec(absl::StrCat(scaled_v, c_term_v), epi, absl::StrCat("m * ", N, " + ", col), absl::StrCat(col)),
+                activate(absl::StrCat(scaled_v, c_term_v), epi, absl::StrCat("m * ", N, " + ", col), absl::StrCat(col), true),
                 ");");
       }
     }
