@@ -568,11 +568,11 @@ class Generator {
     return true;
   }
 
-  // Conv (1-D or 2-D, one group, width stride 1 or 2) with constant weights: a direct
-  // convolution. Pointwise convolutions (1x1, stride 1, no padding, any rank) treat the spatial dims as
-  // one row of pixels. Output tiles of kConvRows channels x 16*kConvVectors pixels of one output row are
-  // accumulated in vector registers across (input channel, kh, kw), with the weights packed at compile time
-  // so that the channels of a block are adjacent, and the bias as the accumulators' start; the epilogue
+  // Conv (1-D to 3-D, one group, width stride 1 or 2) with constant weights: a direct convolution.
+  // Pointwise convolutions (1x1, stride 1, no padding, any rank) treat the spatial dims as one row of
+  // pixels. Output tiles of kConvRows channels x 16*kConvVectors pixels of one output row are accumulated
+  // in vector registers across (input channel, kd, kh, kw), with the weights packed at compile time so that
+  // the channels of a block are adjacent, and the bias as the accumulators' start; the epilogue
   // (activations, residual adds) runs over each tile right after it is stored, while it is in L1. Tiles
   // whose windows reach into the padding read a zero-padded copy of their input rows (on the stack).
   // Output rows narrower than a vector run the interpreter's kernel instead (then the epilogue).
@@ -582,7 +582,7 @@ class Generator {
     if (!is_f32(x) || !is_f32(wv) || !is_f32(y) || !load_constant(wv)) return false;
     if (bias != kNoValue && (!is_f32(bias) || !load_constant(bias))) return false;
     const int r = rank(x);
-    if (r < 3 || rank(y) != r || static_cast<int>(slot(wv).shape.size()) != r) return false;
+    if (r < 3 || r > 5 || rank(y) != r || static_cast<int>(slot(wv).shape.size()) != r) return false;
     if (int_attr(node, "group", 1) != 1) return false;
     const Dims& ws = slot(wv).shape;
     const int64_t cout = ws[0], cin = ws[1];
@@ -607,59 +607,66 @@ class Generator {
     for (int i = 0; i < spatial; ++i) {
       pointwise &= ws[2 + i] == 1 && strides[i] == 1 && (!explicit_pads || (pads[i] == 0 && pads[i + spatial] == 0));
     }
-    // Geometry as (H, W) of one image: pointwise convs as one row of all pixels; 1-D convs with H = 1.
-    ConvShape c{cin, cout, cin, 1, 1, 1, 1, 1, 1, pointwise, bias != kNoValue};
+    // Geometry as (D, H, W) of one image, leading axes of size 1 for 1-D and 2-D convs; pointwise convs as
+    // one row of all pixels. axis[i] is the attribute index of D, H, W (-1: absent).
+    const int axis[3] = {spatial - 3, spatial - 2, spatial - 1};
+    ConvShape c;
+    c.cin = cin;
+    c.cout = cout;
+    c.pointwise = pointwise;
+    c.has_bias = bias != kNoValue;
     if (!pointwise) {
-      const int64_t sw = strides[spatial - 1];
-      if (spatial > 2 || (sw != 1 && sw != 2)) return false;
-      c.kw = ws[r - 1];
-      c.sw = sw;
-      c.dw = dilations[spatial - 1];
-      if (spatial == 2) {
-        c.kh = ws[2];
-        c.sh = strides[0];
-        c.dh = dilations[0];
+      if (strides[spatial - 1] != 1 && strides[spatial - 1] != 2) return false;
+      for (int i = 0; i < 3; ++i) {
+        if (axis[i] < 0) continue;
+        c.k[i] = ws[2 + axis[i]];
+        c.s[i] = strides[axis[i]];
+        c.d[i] = dilations[axis[i]];
       }
-      c.kdim = cin * c.kh * c.kw;
     }
+    c.kdim = cin * c.k[0] * c.k[1] * c.k[2];
     if (cout * c.kdim > kMaxInlineWeights * 4) return false;
-    if (!pointwise && cin * c.kh * c.segment() > kMaxConvEdgeCopy) return false;
+    if (!pointwise && cin * c.k[0] * c.k[1] * c.segment() > kMaxConvEdgeCopy) return false;
     const int64_t rows = kConvRows;
-    const int64_t kdim = c.kdim;
-    PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, cout, kdim, rows};
+    PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, cout, c.kdim, rows};
     packed_.push_back(pc);
 
     auto scope = w_.block("");
     open_step_helpers();
     declare_chain(epi);
     w_.line("const float* X = ", ptr(x, true), ";");
-    w_.line("const float* Wp = ", pc.symbol, ";  // [", cout, " / ", rows, "][", kdim, "][", rows,
-            "], the last block [", kdim, "][", cout % rows == 0 ? rows : cout % rows, "]");
+    w_.line("const float* Wp = ", pc.symbol, ";  // [", cout, " / ", rows, "][", c.kdim, "][", rows,
+            "], the last block [", c.kdim, "][", cout % rows == 0 ? rows : cout % rows, "]");
     if (bias != kNoValue) w_.line("const float* B = ", ptr(bias, true), ";");
     w_.line("float* Y = ", ptr(y, false), ";");
     w_.line("const i64 NB = ", dim(x, 0), ";");
     if (pointwise) {
-      w_.line("const i64 H = 1, W = ", product(x, 2, r), ", OH = 1, OW = W, PT = 0, PL = 0;");
+      w_.line("const i64 D = 1, H = 1, W = ", product(x, 2, r), ", OD = 1, OH = 1, OW = W, PF = 0, PT = 0, PL = 0;");
     } else {
-      w_.line("const i64 H = ", spatial == 2 ? dim(x, 2) : "1", ", W = ", dim(x, r - 1), ";");
-      w_.line("const i64 OH = ", spatial == 2 ? dim(y, 2) : "1", ", OW = ", dim(y, r - 1), ";");
-      auto pad_begin = [&](int axis, const std::string& in, const std::string& out, int64_t k, int64_t s, int64_t d) {
-        if (!same) return absl::StrCat(explicit_pads ? pads[axis] : 0);
-        const std::string total = absl::StrCat("((", out, " - 1) * ", s, " + ", (k - 1) * d + 1, " - ", in, ")");
+      auto in_dim = [&](int i) { return axis[i] < 0 ? std::string("1") : dim(x, 2 + axis[i]); };
+      auto out_dim = [&](int i) { return axis[i] < 0 ? std::string("1") : dim(y, 2 + axis[i]); };
+      w_.line("const i64 D = ", in_dim(0), ", H = ", in_dim(1), ", W = ", in_dim(2), ";");
+      w_.line("const i64 OD = ", out_dim(0), ", OH = ", out_dim(1), ", OW = ", out_dim(2), ";");
+      auto pad_begin = [&](int i, const std::string& in, const std::string& out) {
+        if (axis[i] < 0) return std::string("0");
+        if (!same) return absl::StrCat(explicit_pads ? pads[axis[i]] : 0);
+        const std::string total =
+            absl::StrCat("((", out, " - 1) * ", c.s[i], " + ", (c.k[i] - 1) * c.d[i] + 1, " - ", in, ")");
         const std::string t = absl::StrCat("(", total, " > 0 ? ", total, " : 0)");
         return auto_pad == "SAME_UPPER" ? absl::StrCat("(", t, " / 2)") : absl::StrCat("(", t, " - ", t, " / 2)");
       };
-      w_.line("const i64 PT = ", spatial == 2 ? pad_begin(0, "H", "OH", c.kh, c.sh, c.dh) : "0",
-              ", PL = ", pad_begin(spatial - 1, "W", "OW", c.kw, c.sw, c.dw), ";");
+      w_.line("const i64 PF = ", pad_begin(0, "D", "OD"), ", PT = ", pad_begin(1, "H", "OH"),
+              ", PL = ", pad_begin(2, "W", "OW"), ";");
     }
+    w_.line("const i64 OSP = OD * OH * OW;  // output pixels per channel");
     // Tiles of output columns within [LO, HI) read no padding (a vector of 16 reads 16 * sw inputs).
-    w_.line("i64 LO = (PL + ", c.sw - 1, ") / ", c.sw, ";");
+    const int64_t sw = c.s[2];
+    w_.line("i64 LO = (PL + ", sw - 1, ") / ", sw, ";");
     w_.line("if (LO > OW) LO = OW;");
-    w_.line("i64 HI = (W + PL - ", (c.kw - 1) * c.dw, ") / ", c.sw, ";");
+    w_.line("i64 HI = (W + PL - ", (c.k[2] - 1) * c.d[2], ") / ", sw, ";");
     w_.line("if (HI > OW) HI = OW;");
     w_.line("if (HI < LO) HI = LO;");
     const std::string last = dim(y, r - 1);
-    const std::string out_size = absl::StrCat(cout, " * OH * OW");
     {
       auto kernel_branch = w_.block("if (OW < 16)");
       w_.line("if (run_step(host, ", step, ") != 0) return 1;");
@@ -667,36 +674,53 @@ class Generator {
     }
     auto direct = w_.block("else");
     emit_conv_images(c, last, epi);
-    activate_row("Y", absl::StrCat("NB * ", out_size), epi);
+    activate_row("Y", absl::StrCat("NB * ", cout, " * OSP"), epi);
     return true;
   }
 
   // The direct convolution's loops over images, output rows and tiles (see emit_conv).
   struct ConvShape {
-    int64_t cin, cout, kdim, kh, kw, sh, sw, dh, dw;
-    bool pointwise, has_bias;
+    int64_t cin = 0, cout = 0, kdim = 0;
+    int64_t k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1};  // kernel, stride, dilation of D, H, W
+    bool pointwise = false, has_bias = false;
     // Floats of one input row segment that a tile of kConvVectors vectors reads (the edge tiles' copy).
-    int64_t segment() const { return 16 * kConvVectors * sw + (kw - 1) * dw; }
+    int64_t segment() const { return 16 * kConvVectors * s[2] + (k[2] - 1) * d[2]; }
   };
   void emit_conv_images(const ConvShape& c, const std::string& last, const Epilogue& epi) {
     const int64_t rows = kConvRows;
-    const std::string out_size = absl::StrCat(c.cout, " * OH * OW");
+    const int64_t kd = c.k[0], kh = c.k[1], kw = c.k[2];
+    const std::string out_size = absl::StrCat(c.cout, " * OSP");
     if (!c.pointwise) {
-      w_.line("float xp[", c.cin * c.kh * c.segment(), "];  // an edge tile's input rows, zeros for the padding");
+      w_.line("float xp[", c.cin * kd * kh * c.segment(), "];  // an edge tile's input rows, zeros for the padding");
     }
     auto images = w_.block("for (i64 n = 0; n < NB; ++n)");
-    w_.line("const float* x = X + n * ", c.cin, " * H * W;");
+    w_.line("const float* x = X + n * ", c.cin, " * D * H * W;");
     w_.line("float* y = Y + n * ", out_size, ";");
+    auto out_depth = w_.block("for (i64 od = 0; od < OD; ++od)");
+    w_.line("const i64 id0 = od * ", c.s[0], " - PF;");
     auto out_rows = w_.block("for (i64 oh = 0; oh < OH; ++oh)");
-    w_.line("const i64 ih0 = oh * ", c.sh, " - PT;");
+    w_.line("const i64 ih0 = oh * ", c.s[1], " - PT;");
+    w_.line("const i64 orow = (od * OH + oh) * OW;");
+    // The input row of tap (kd, kh) of input channel ci, and where its weights start in a block.
+    const std::string in_row = "((ci * D + id) * H + ih) * W";
+    auto tap_weights = [&](int64_t nr) { return absl::StrCat("wb + ((ci * ", kd, " + kd) * ", kh, " + kh) * ", kw * nr); };
+    auto tap_loops = [&](bool check) {
+      auto kdl = std::make_unique<SourceWriter::Scope>(w_.block("for (i64 kd = 0; kd < ", kd, "; ++kd)"));
+      w_.line("const i64 id = id0 + kd * ", c.d[0], ";");
+      if (check) w_.line("if (id < 0 || id >= D) continue;");
+      auto khl = std::make_unique<SourceWriter::Scope>(w_.block("for (i64 kh = 0; kh < ", kh, "; ++kh)"));
+      w_.line("const i64 ih = ih0 + kh * ", c.d[1], ";");
+      if (check) w_.line("if (ih < 0 || ih >= H) continue;");
+      return std::make_pair(std::move(kdl), std::move(khl));
+    };
     // The epilogue over outputs [ow, ow + cnt) of channels [co0, co0 + nr) of this row.
     auto tile_epilogue = [&](const std::string& co0, int64_t nr, int64_t cnt) {
       if (epi.ops.empty()) return;
       auto rr = w_.block("for (i64 r = 0; r < ", nr, "; ++r)");
-      w_.line("float* yt = y + (", co0, " + r) * OH * OW + oh * OW + ow;");
+      w_.line("float* yt = y + (", co0, " + r) * OSP + orow + ow;");
       auto jj = w_.block("for (i64 j = 0; j < ", cnt, "; ++j)");
-      const std::string full = absl::StrCat("n * ", out_size, " + (", co0, " + r) * OH * OW + oh * OW + ow + j");
-      w_.line("yt[j] = ", activate("yt[j]", epi, full, absl::StrCat("((oh * OW + ow + j) % ", last, ")")), ";");
+      const std::string full = absl::StrCat("n * ", out_size, " + (", co0, " + r) * OSP + orow + ow + j");
+      w_.line("yt[j] = ", activate("yt[j]", epi, full, absl::StrCat("((orow + ow + j) % ", last, ")")), ";");
     };
     // One tile: channels [co0, co0 + nr) (weights block `wb`, `nr` wide), vecs x 16 pixels at ow, reading
     // the input directly (interior tiles) or the zero-padded copy in xp (edge tiles).
@@ -710,22 +734,20 @@ class Generator {
       }
       {
         auto ci = w_.block("for (i64 ci = 0; ci < ", c.cin, "; ++ci)");
-        auto khl = w_.block("for (i64 kh = 0; kh < ", c.kh, "; ++kh)");
+        auto taps = tap_loops(!edge && !c.pointwise);
         if (edge) {
-          w_.line("const float* xr = xp + (ci * ", c.kh, " + kh) * ", c.segment(), ";");
+          w_.line("const float* xr = xp + ((ci * ", kd, " + kd) * ", kh, " + kh) * ", c.segment(), ";");
         } else {
-          w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
-          if (!c.pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
-          w_.line("const float* xr = x + (ci * H + ih) * W + ow * ", c.sw, " - PL;");
+          w_.line("const float* xr = x + ", in_row, " + ow * ", c.s[2], " - PL;");
         }
-        w_.line("const float* wk = wb + (ci * ", c.kh, " + kh) * ", c.kw * nr, ";");
-        auto kwl = w_.block("for (i64 kw = 0; kw < ", c.kw, "; ++kw)");
+        w_.line("const float* wk = ", tap_weights(nr), ";");
+        auto kwl = w_.block("for (i64 kw = 0; kw < ", kw, "; ++kw)");
         for (int64_t v = 0; v < vecs; ++v) {
-          if (c.sw == 1) {
-            w_.line("const v16 x", v, " = load16(xr + kw * ", c.dw, " + ", 16 * v, ");");
+          if (c.s[2] == 1) {
+            w_.line("const v16 x", v, " = load16(xr + kw * ", c.d[2], " + ", 16 * v, ");");
           } else {  // every other input of two vectors
-            w_.line("const v16 x", v, " = __builtin_shufflevector(load16(xr + kw * ", c.dw, " + ", 32 * v,
-                    "), load16(xr + kw * ", c.dw, " + ", 32 * v + 16,
+            w_.line("const v16 x", v, " = __builtin_shufflevector(load16(xr + kw * ", c.d[2], " + ", 32 * v,
+                    "), load16(xr + kw * ", c.d[2], " + ", 32 * v + 16,
                     "), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);");
           }
         }
@@ -737,7 +759,7 @@ class Generator {
       }
       for (int64_t i = 0; i < nr; ++i) {
         for (int64_t v = 0; v < vecs; ++v) {
-          w_.line("store16(y + (", co0, " + ", i, ") * OH * OW + oh * OW + ow + ", 16 * v, ", c", i, "_", v, ");");
+          w_.line("store16(y + (", co0, " + ", i, ") * OSP + orow + ow + ", 16 * v, ", c", i, "_", v, ");");
         }
       }
       tile_epilogue(co0, nr, 16 * vecs);
@@ -746,14 +768,13 @@ class Generator {
     // they reach into the padding.
     auto tile = [&](int64_t vecs, bool edge) {
       if (edge) {
-        const int64_t seg = 16 * vecs * c.sw + (c.kw - 1) * c.dw;
+        const int64_t seg = 16 * vecs * c.s[2] + (kw - 1) * c.d[2];
         auto ci = w_.block("for (i64 ci = 0; ci < ", c.cin, "; ++ci)");
-        auto khl = w_.block("for (i64 kh = 0; kh < ", c.kh, "; ++kh)");
-        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
-        w_.line("const i64 iw0 = ow * ", c.sw, " - PL;");
-        w_.line("const float* xr = x + (ci * H + ih) * W;");
-        w_.line("float* d = xp + (ci * ", c.kh, " + kh) * ", c.segment(), ";");
-        w_.line("const bool row_in = ih >= 0 && ih < H;");
+        auto taps = tap_loops(false);
+        w_.line("const i64 iw0 = ow * ", c.s[2], " - PL;");
+        w_.line("const bool row_in = id >= 0 && id < D && ih >= 0 && ih < H;");
+        w_.line("const float* xr = x + (row_in ? ", in_row, " : 0);");
+        w_.line("float* d = xp + ((ci * ", kd, " + kd) * ", kh, " + kh) * ", c.segment(), ";");
         w_.line("for (i64 j = 0; j < ", seg, "; ++j) d[j] = row_in && iw0 + j >= 0 && iw0 + j < W ? xr[iw0 + j] : 0.0f;");
       }
       const int64_t full_blocks = c.cout / rows;

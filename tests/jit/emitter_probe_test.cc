@@ -417,6 +417,31 @@ TEST_CASE("probe: 1-D Conv, kernel 5, dilation 2, SAME_UPPER + Sigmoid") {
   check_probe("conv1d_same_dilated_sigmoid", m, {{kBatch, 4, 45}});
 }
 
+TEST_CASE("probe: 3-D Conv 3x3x3, pads 1, + residual Add + Relu") {
+  ModelBuilder m("conv3d_residual_relu");
+  m.input("x", {kBatch, 2, 5, 6, 20});
+  m.input("r", {kBatch, 9, 5, 6, 20});
+  m.output("y", {kBatch, 9, 5, 6, 20});
+  m.initializer("W", {9, 2, 3, 3, 3}, 0.1f);
+  m.initializer("B", {9});
+  set_ints(m.node("Conv", {"x", "W", "B"}, "h"), "pads", {1, 1, 1, 1, 1, 1});
+  m.node("Add", {"h", "r"}, "z");
+  m.node("Relu", {"z"}, "y");
+  check_probe("conv3d_residual_relu", m, {{kBatch, 2, 5, 6, 20}, {kBatch, 9, 5, 6, 20}});
+}
+
+TEST_CASE("probe: 3-D Conv 2x3x3, strides (2, 1, 2), dilation (1, 2, 1), asymmetric pads") {
+  ModelBuilder m("conv3d_strided_dilated");
+  m.input("x", {kBatch, 3, 7, 8, 40});
+  m.output("y", {kBatch, 5, 4, 4, 20});
+  m.initializer("W", {5, 3, 2, 3, 3}, 0.1f);
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W"}, "y");
+  set_ints(conv, "strides", {2, 1, 2});
+  set_ints(conv, "dilations", {1, 2, 1});
+  set_ints(conv, "pads", {1, 0, 1, 0, 1, 0});
+  check_probe("conv3d_strided_dilated", m, {{kBatch, 3, 7, 8, 40}});
+}
+
 TEST_CASE("probe: 3x3 Conv on rows narrower than a vector (the kernel branch) + Relu") {
   ModelBuilder m("conv3x3_narrow_relu");
   m.input("x", {kBatch, 2, 6, 8});
