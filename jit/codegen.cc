@@ -37,6 +37,11 @@ constexpr int64_t kVectorsPerBlock = 8;
 // Weights up to this size stay in L1 across rows; larger ones go to BLIS past kInlineRowsLargeWeights rows.
 constexpr int64_t kL1WeightBytes = 32 * 1024;
 constexpr int64_t kInlineRowsLargeWeights = 4;
+// Direct convolution tiles: output channels x 16-float vectors of pixels held in registers.
+constexpr int64_t kConvRows = 8;
+constexpr int64_t kConvVectors = 2;
+// Floats of the zero-padded input copy an edge tile makes on the stack, at most.
+constexpr int64_t kMaxConvEdgeCopy = 16384;
 
 std::string float_literal(float f) {
   if (std::isnan(f)) return "__builtin_nanf(\"\")";
@@ -108,6 +113,7 @@ class Generator {
       const auto& steps = p_.steps();
       for (size_t s = 0; s < steps.size(); ++s) {
         const Node& node = g_.nodes()[steps[s].node];
+        step_ = s;
         w_.line("// step ", s, ": ", node.describe());
         // Elementwise steps right after it that work in place on its result join its loop.
         Epilogue epi;
@@ -217,7 +223,7 @@ class Generator {
 
   static bool can_produce_chain(const Node& n) {
     return n.domain.empty() && n.outputs.size() == 1 &&
-           (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "Add" || n.op_type == "Sub" ||
+           (n.op_type == "Gemm" || n.op_type == "MatMul" || n.op_type == "Conv" || n.op_type == "Add" || n.op_type == "Sub" ||
             n.op_type == "Mul" || n.op_type == "Div");
   }
 
@@ -305,6 +311,7 @@ class Generator {
     if (node.op_type == "Add" || node.op_type == "Sub" || node.op_type == "Mul" || node.op_type == "Div") {
       return emit_binary(node, epi);
     }
+    if (node.op_type == "Conv") return emit_conv(node, step_, epi);
     if (node.op_type == "Softmax") return emit_softmax(node);
     if (node.op_type == "LayerNormalization") return emit_layernorm(node);
     if (const Act act = activation_of(node); act != Act::kNone) {
@@ -396,7 +403,7 @@ class Generator {
     if (trans_b) {
       // W is [N,K]; the code reads a [K,N] copy made once at compile time, so that every k adds a
       // contiguous row of W into the accumulators (no horizontal sums per output).
-      PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, N, K};
+      PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, N, K, 0};
       packed_.push_back(pc);
       w_.line("W = ", pc.symbol, ";  // [", K, ",", N, "]");
     }
@@ -556,6 +563,234 @@ class Generator {
     return true;
   }
 
+  // Conv (1-D or 2-D, one group, width stride 1 or 2) with constant weights: a direct
+  // convolution. Pointwise convolutions (1x1, stride 1, no padding, any rank) treat the spatial dims as
+  // one row of pixels. Output tiles of kConvRows channels x 16*kConvVectors pixels of one output row are
+  // accumulated in vector registers across (input channel, kh, kw), with the weights packed at compile time
+  // so that the channels of a block are adjacent, and the bias as the accumulators' start; the epilogue
+  // (activations, residual adds) runs over each tile right after it is stored, while it is in L1. Tiles
+  // whose windows reach into the padding read a zero-padded copy of their input rows (on the stack).
+  // Output rows narrower than a vector run the interpreter's kernel instead (then the epilogue).
+  bool emit_conv(const Node& node, size_t step, const Epilogue& epi) {
+    const ValueId x = node.inputs[0], wv = node.inputs[1], y = node.outputs[0];
+    const ValueId bias = node.inputs.size() > 2 ? node.inputs[2] : kNoValue;
+    if (!is_f32(x) || !is_f32(wv) || !is_f32(y) || !load_constant(wv)) return false;
+    if (bias != kNoValue && (!is_f32(bias) || !load_constant(bias))) return false;
+    const int r = rank(x);
+    if (r < 3 || rank(y) != r || static_cast<int>(slot(wv).shape.size()) != r) return false;
+    if (int_attr(node, "group", 1) != 1) return false;
+    const Dims& ws = slot(wv).shape;
+    const int64_t cout = ws[0], cin = ws[1];
+    // The kernel's shape checks hold X's channels to W's in every plan, so they are constants here.
+    if (slot(x).shape[1] != cin || slot(y).shape[1] != cout || cout == 0 || cin == 0) return false;
+    if (bias != kNoValue && num_elements(slot(bias).shape) != cout) return false;
+    const int spatial = r - 2;
+    auto ints = [&](const char* name, int64_t dflt, int n) {
+      std::vector<int64_t> v(static_cast<size_t>(n), dflt);
+      const Attribute* a = node.find_attribute(name);
+      if (a != nullptr && a->type == Attribute::Type::kInts && static_cast<int>(a->ints.size()) == n) v = a->ints;
+      return v;
+    };
+    const std::vector<int64_t> strides = ints("strides", 1, spatial);
+    const std::vector<int64_t> dilations = ints("dilations", 1, spatial);
+    const std::vector<int64_t> pads = ints("pads", 0, 2 * spatial);
+    const Attribute* ap = node.find_attribute("auto_pad");
+    const std::string auto_pad = ap != nullptr && ap->type == Attribute::Type::kString ? ap->s : "NOTSET";
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    const bool explicit_pads = auto_pad == "NOTSET";
+    bool pointwise = true;
+    for (int i = 0; i < spatial; ++i) {
+      pointwise &= ws[2 + i] == 1 && strides[i] == 1 && (!explicit_pads || (pads[i] == 0 && pads[i + spatial] == 0));
+    }
+    // Geometry as (H, W) of one image: pointwise convs as one row of all pixels; 1-D convs with H = 1.
+    ConvShape c{cin, cout, cin, 1, 1, 1, 1, 1, 1, pointwise, bias != kNoValue};
+    if (!pointwise) {
+      const int64_t sw = strides[spatial - 1];
+      if (spatial > 2 || (sw != 1 && sw != 2)) return false;
+      c.kw = ws[r - 1];
+      c.sw = sw;
+      c.dw = dilations[spatial - 1];
+      if (spatial == 2) {
+        c.kh = ws[2];
+        c.sh = strides[0];
+        c.dh = dilations[0];
+      }
+      c.kdim = cin * c.kh * c.kw;
+    }
+    if (cout * c.kdim > kMaxInlineWeights * 4) return false;
+    if (!pointwise && cin * c.kh * c.segment() > kMaxConvEdgeCopy) return false;
+    const int64_t rows = kConvRows;
+    const int64_t kdim = c.kdim;
+    PackedConstant pc{absl::StrCat("sofie_packed_", packed_.size()), wv, cout, kdim, rows};
+    packed_.push_back(pc);
+
+    auto scope = w_.block("");
+    open_step_helpers();
+    declare_chain(epi);
+    w_.line("const float* X = ", ptr(x, true), ";");
+    w_.line("const float* Wp = ", pc.symbol, ";  // [", cout, " / ", rows, "][", kdim, "][", rows,
+            "], the last block [", kdim, "][", cout % rows == 0 ? rows : cout % rows, "]");
+    if (bias != kNoValue) w_.line("const float* B = ", ptr(bias, true), ";");
+    w_.line("float* Y = ", ptr(y, false), ";");
+    w_.line("const i64 NB = ", dim(x, 0), ";");
+    if (pointwise) {
+      w_.line("const i64 H = 1, W = ", product(x, 2, r), ", OH = 1, OW = W, PT = 0, PL = 0;");
+    } else {
+      w_.line("const i64 H = ", spatial == 2 ? dim(x, 2) : "1", ", W = ", dim(x, r - 1), ";");
+      w_.line("const i64 OH = ", spatial == 2 ? dim(y, 2) : "1", ", OW = ", dim(y, r - 1), ";");
+      auto pad_begin = [&](int axis, const std::string& in, const std::string& out, int64_t k, int64_t s, int64_t d) {
+        if (!same) return absl::StrCat(explicit_pads ? pads[axis] : 0);
+        const std::string total = absl::StrCat("((", out, " - 1) * ", s, " + ", (k - 1) * d + 1, " - ", in, ")");
+        const std::string t = absl::StrCat("(", total, " > 0 ? ", total, " : 0)");
+        return auto_pad == "SAME_UPPER" ? absl::StrCat("(", t, " / 2)") : absl::StrCat("(", t, " - ", t, " / 2)");
+      };
+      w_.line("const i64 PT = ", spatial == 2 ? pad_begin(0, "H", "OH", c.kh, c.sh, c.dh) : "0",
+              ", PL = ", pad_begin(spatial - 1, "W", "OW", c.kw, c.sw, c.dw), ";");
+    }
+    // Tiles of output columns within [LO, HI) read no padding (a vector of 16 reads 16 * sw inputs).
+    w_.line("i64 LO = (PL + ", c.sw - 1, ") / ", c.sw, ";");
+    w_.line("if (LO > OW) LO = OW;");
+    w_.line("i64 HI = (W + PL - ", (c.kw - 1) * c.dw, ") / ", c.sw, ";");
+    w_.line("if (HI > OW) HI = OW;");
+    w_.line("if (HI < LO) HI = LO;");
+    const std::string last = dim(y, r - 1);
+    const std::string out_size = absl::StrCat(cout, " * OH * OW");
+    {
+      auto kernel_branch = w_.block("if (OW < 16)");
+      w_.line("if (run_step(host, ", step, ") != 0) return 1;");
+      if (!epi.ops.empty() || epi.last_row != Act::kNone) emit_chain_loop(y, epi);
+    }
+    auto direct = w_.block("else");
+    emit_conv_images(c, last, epi);
+    activate_row("Y", absl::StrCat("NB * ", out_size), epi);
+    return true;
+  }
+
+  // The direct convolution's loops over images, output rows and tiles (see emit_conv).
+  struct ConvShape {
+    int64_t cin, cout, kdim, kh, kw, sh, sw, dh, dw;
+    bool pointwise, has_bias;
+    // Floats of one input row segment that a tile of kConvVectors vectors reads (the edge tiles' copy).
+    int64_t segment() const { return 16 * kConvVectors * sw + (kw - 1) * dw; }
+  };
+  void emit_conv_images(const ConvShape& c, const std::string& last, const Epilogue& epi) {
+    const int64_t rows = kConvRows;
+    const std::string out_size = absl::StrCat(c.cout, " * OH * OW");
+    if (!c.pointwise) {
+      w_.line("float xp[", c.cin * c.kh * c.segment(), "];  // an edge tile's input rows, zeros for the padding");
+    }
+    auto images = w_.block("for (i64 n = 0; n < NB; ++n)");
+    w_.line("const float* x = X + n * ", c.cin, " * H * W;");
+    w_.line("float* y = Y + n * ", out_size, ";");
+    auto out_rows = w_.block("for (i64 oh = 0; oh < OH; ++oh)");
+    w_.line("const i64 ih0 = oh * ", c.sh, " - PT;");
+    // The epilogue over outputs [ow, ow + cnt) of channels [co0, co0 + nr) of this row.
+    auto tile_epilogue = [&](const std::string& co0, int64_t nr, int64_t cnt) {
+      if (epi.ops.empty()) return;
+      auto rr = w_.block("for (i64 r = 0; r < ", nr, "; ++r)");
+      w_.line("float* yt = y + (", co0, " + r) * OH * OW + oh * OW + ow;");
+      auto jj = w_.block("for (i64 j = 0; j < ", cnt, "; ++j)");
+      const std::string full = absl::StrCat("n * ", out_size, " + (", co0, " + r) * OH * OW + oh * OW + ow + j");
+      w_.line("yt[j] = ", activate("yt[j]", epi, full, absl::StrCat("((oh * OW + ow + j) % ", last, ")")), ";");
+    };
+    // One tile: channels [co0, co0 + nr) (weights block `wb`, `nr` wide), vecs x 16 pixels at ow, reading
+    // the input directly (interior tiles) or the zero-padded copy in xp (edge tiles).
+    auto vector_tile = [&](const std::string& co0, int64_t nr, int64_t vecs, bool edge) {
+      auto t = w_.block("");
+      w_.line("const float* wb = Wp + (", co0, ") * ", c.kdim, ";");
+      for (int64_t i = 0; i < nr; ++i) {
+        for (int64_t v = 0; v < vecs; ++v) {
+          w_.line("v16 c", i, "_", v, " = (v16){}", c.has_bias ? absl::StrCat(" + B[", co0, " + ", i, "]") : "", ";");
+        }
+      }
+      {
+        auto ci = w_.block("for (i64 ci = 0; ci < ", c.cin, "; ++ci)");
+        auto khl = w_.block("for (i64 kh = 0; kh < ", c.kh, "; ++kh)");
+        if (edge) {
+          w_.line("const float* xr = xp + (ci * ", c.kh, " + kh) * ", c.segment(), ";");
+        } else {
+          w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
+          if (!c.pointwise) w_.line("if (ih < 0 || ih >= H) continue;");
+          w_.line("const float* xr = x + (ci * H + ih) * W + ow * ", c.sw, " - PL;");
+        }
+        w_.line("const float* wk = wb + (ci * ", c.kh, " + kh) * ", c.kw * nr, ";");
+        auto kwl = w_.block("for (i64 kw = 0; kw < ", c.kw, "; ++kw)");
+        for (int64_t v = 0; v < vecs; ++v) {
+          if (c.sw == 1) {
+            w_.line("const v16 x", v, " = load16(xr + kw * ", c.dw, " + ", 16 * v, ");");
+          } else {  // every other input of two vectors
+            w_.line("const v16 x", v, " = __builtin_shufflevector(load16(xr + kw * ", c.dw, " + ", 32 * v,
+                    "), load16(xr + kw * ", c.dw, " + ", 32 * v + 16,
+                    "), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);");
+          }
+        }
+        for (int64_t i = 0; i < nr; ++i) {
+          w_.line("{ const float wi = wk[kw * ", nr, " + ", i, "];");
+          for (int64_t v = 0; v < vecs; ++v) w_.line("  c", i, "_", v, " += x", v, " * wi;");
+          w_.line("}");
+        }
+      }
+      for (int64_t i = 0; i < nr; ++i) {
+        for (int64_t v = 0; v < vecs; ++v) {
+          w_.line("store16(y + (", co0, " + ", i, ") * OH * OW + oh * OW + ow + ", 16 * v, ", c", i, "_", v, ");");
+        }
+      }
+      tile_epilogue(co0, nr, 16 * vecs);
+    };
+    // Every channel block of the tile at ow; an edge tile first copies its input rows with zeros where
+    // they reach into the padding.
+    auto tile = [&](int64_t vecs, bool edge) {
+      if (edge) {
+        const int64_t seg = 16 * vecs * c.sw + (c.kw - 1) * c.dw;
+        auto ci = w_.block("for (i64 ci = 0; ci < ", c.cin, "; ++ci)");
+        auto khl = w_.block("for (i64 kh = 0; kh < ", c.kh, "; ++kh)");
+        w_.line("const i64 ih = ih0 + kh * ", c.dh, ";");
+        w_.line("const i64 iw0 = ow * ", c.sw, " - PL;");
+        w_.line("const float* xr = x + (ci * H + ih) * W;");
+        w_.line("float* d = xp + (ci * ", c.kh, " + kh) * ", c.segment(), ";");
+        w_.line("const bool row_in = ih >= 0 && ih < H;");
+        w_.line("for (i64 j = 0; j < ", seg, "; ++j) d[j] = row_in && iw0 + j >= 0 && iw0 + j < W ? xr[iw0 + j] : 0.0f;");
+      }
+      const int64_t full_blocks = c.cout / rows;
+      if (full_blocks > 0) {
+        auto cb = w_.block("for (i64 cb = 0; cb < ", full_blocks, "; ++cb)");
+        vector_tile(absl::StrCat("cb * ", rows), rows, vecs, edge);
+      }
+      if (c.cout % rows != 0) vector_tile(absl::StrCat(full_blocks * rows), c.cout % rows, vecs, edge);
+    };
+    // Tiles of 16 * kConvVectors pixels, then of 16; the last one moves back to end at OW (it computes some
+    // pixels again from the input and stores them before its epilogue, so nothing is applied twice).
+    auto tiles = w_.block("for (i64 ow = 0; ow < OW;)");
+    auto interior = [](int64_t px) { return absl::StrCat("ow >= LO && ow + ", px, " <= HI"); };
+    {
+      auto wide = w_.block("if (ow + ", 16 * kConvVectors, " <= OW)");
+      if (c.pointwise) {
+        tile(kConvVectors, false);
+      } else {
+        {
+          auto in = w_.block("if (", interior(16 * kConvVectors), ")");
+          tile(kConvVectors, false);
+        }
+        auto out = w_.block("else");
+        tile(kConvVectors, true);
+      }
+      w_.line("ow += ", 16 * kConvVectors, ";");
+    }
+    auto narrow = w_.block("else");
+    w_.line("if (ow + 16 > OW) ow = OW - 16;");
+    if (c.pointwise) {
+      tile(1, false);
+    } else {
+      {
+        auto in = w_.block("if (", interior(16), ")");
+        tile(1, false);
+      }
+      auto out = w_.block("else");
+      tile(1, true);
+    }
+    w_.line("ow += 16;");
+  }
+
   // The axis of a Softmax/LayerNorm when it is the last one, else -1.
   int last_axis(const Node& node, ValueId x, int64_t dflt) const {
     const int r = rank(x);
@@ -668,6 +903,7 @@ class Generator {
   std::vector<int64_t> dim_offset_;
   std::set<std::string> symbols_;
   std::vector<PackedConstant> packed_;
+  size_t step_ = 0;  // the step being generated
 };
 
 }  // namespace

@@ -17,14 +17,18 @@
 namespace sofie::jit {
 
 // Bumped whenever the generated code changes meaning (part of the cache key).
-inline constexpr int kCodegenVersion = 9;
+inline constexpr int kCodegenVersion = 11;
 
-// A constant the generated code wants in another layout (a transposed weight), made by the provider and
-// passed to the code as the host symbol `symbol`.
+// A constant the generated code wants in another layout, made by the provider and passed to the code as
+// the host symbol `symbol`. The value is [rows, cols] float32 (leading dims of a weight flattened).
 struct PackedConstant {
   std::string symbol;  // "sofie_packed_0"
   ValueId value = kNoValue;
-  int64_t rows = 0, cols = 0;  // the value is [rows, cols] float32; the packed copy is its transpose
+  int64_t rows = 0, cols = 0;
+  // 0: the transpose [cols, rows] (dense layers). Else blocks of `block` rows, each stored column by
+  // column: [rows / block][cols][block], then the last rows % block rows as [cols][rows % block]
+  // (convolutions: the weights of a block of output channels side by side).
+  int64_t block = 0;
 };
 
 struct GeneratedGraph {

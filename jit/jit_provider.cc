@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -86,7 +87,7 @@ class CachedCompiled : public CompiledGraph {
 
 constexpr int kOptLevel = 2;
 
-// Constants the code wants transposed: made once per load, owned by the compiled graph.
+// Constants the code wants in another layout (codegen.h): made once per load, owned by the compiled graph.
 absl::Status make_packed(const Graph& graph, const GeneratedGraph& gen, std::vector<std::vector<float>>* packed) {
   for (const PackedConstant& pc : gen.packed) {
     const Value& value = graph.value(pc.value);
@@ -96,8 +97,14 @@ absl::Status make_packed(const Graph& graph, const GeneratedGraph& gen, std::vec
     }
     const float* src = value.constant->data_as<float>();
     std::vector<float> t(static_cast<size_t>(pc.rows * pc.cols));
-    for (int64_t r = 0; r < pc.rows; ++r) {
-      for (int64_t c = 0; c < pc.cols; ++c) t[c * pc.rows + r] = src[r * pc.cols + c];
+    // Rows [r0, r0 + width) stored column by column from t[r0 * cols]; the transpose is one such block.
+    const int64_t block = pc.block > 0 ? pc.block : pc.rows;
+    for (int64_t r0 = 0; r0 < pc.rows; r0 += block) {
+      const int64_t width = std::min(block, pc.rows - r0);
+      float* dst = t.data() + r0 * pc.cols;
+      for (int64_t r = 0; r < width; ++r) {
+        for (int64_t c = 0; c < pc.cols; ++c) dst[c * width + r] = src[(r0 + r) * pc.cols + c];
+      }
     }
     packed->push_back(std::move(t));
   }

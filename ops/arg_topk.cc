@@ -4,8 +4,9 @@
 // ArgMax/ArgMin walk [outer, n, inner]: a row scan when the axis is innermost, otherwise blocks of running
 // (best value, index) pairs updated with branch-free selects. An empty axis has no arg: an error unless the
 // output is empty too.
-// TopK selects over an index workspace per slice: std::nth_element puts the k best first (O(n)), then
-// sorted=1 orders them best-first, sorted=0 by position. Ties go to the lower index, as ONNX Runtime; NaN
+// TopK selects over an index workspace per slice: a small k (<= 16) by insertion into the sorted list of
+// the best so far (most elements cost one comparison with the k-th best), a larger one by std::nth_element
+// (the k best first, O(n)) and a sort; sorted=1 orders them best-first, sorted=0 by position. Ties go to the lower index, as ONNX Runtime; NaN
 // counts as larger than any number (as numpy's sort), so it comes first for largest=1 and last for
 // largest=0. A strided axis is first copied into a contiguous workspace row.
 #include <algorithm>
@@ -231,6 +232,41 @@ struct Before {
   }
 };
 
+// x, at a later index than y, goes before y in the output order (ties stay by index: never).
+template <bool kLargest, typename T>
+inline bool later_before(T x, T y) {
+  if constexpr (std::is_floating_point_v<T>) {
+    // The NaN tests only run when the plain comparison fails (a quick reject for most elements).
+    if constexpr (kLargest) {
+      return x > y || (x != x && y == y);
+    } else {
+      return x < y || (y != y && x == x);
+    }
+  } else {
+    return kLargest ? x > y : x < y;
+  }
+}
+
+// Up to this k, TopK selects by insertion into the sorted list of the best k so far.
+constexpr int64_t kInsertionMaxK = 16;
+
+// idx[0, k) = the k best of v[0, n) in output order, for 0 < k <= n. One comparison against the current
+// k-th best rejects most elements; scanning in index order keeps ties by lower index.
+template <bool kLargest, typename T>
+void select_by_insertion(const T* v, int64_t n, int64_t k, int64_t* idx) {
+  int64_t count = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    const T x = v[r];
+    if (count == k) {
+      if (!later_before<kLargest>(x, v[idx[k - 1]])) continue;
+      --count;  // the k-th best drops out
+    }
+    int64_t pos = count++;
+    for (; pos > 0 && later_before<kLargest>(x, v[idx[pos - 1]]); --pos) idx[pos] = idx[pos - 1];
+    idx[pos] = r;
+  }
+}
+
 template <bool kLargest, typename T>
 void topk(const TopKParams& p, bool sorted, const T* x, T* values, int64_t* indices, void* workspace) {
   const AxisSplit& s = p.split;
@@ -244,13 +280,18 @@ void topk(const TopKParams& p, bool sorted, const T* x, T* values, int64_t* indi
         for (int64_t r = 0; r < n; ++r) row[r] = v[r * inner];
         v = row;
       }
-      for (int64_t r = 0; r < n; ++r) idx[r] = r;
-      const Before<kLargest, T> before{v};
-      if (k < n) std::nth_element(idx, idx + k, idx + n, before);
-      if (sorted) {
-        std::sort(idx, idx + k, before);
+      if (k <= kInsertionMaxK) {
+        select_by_insertion<kLargest>(v, n, k, idx);
+        if (!sorted) std::sort(idx, idx + k);
       } else {
-        std::sort(idx, idx + k);
+        for (int64_t r = 0; r < n; ++r) idx[r] = r;
+        const Before<kLargest, T> before{v};
+        if (k < n) std::nth_element(idx, idx + k, idx + n, before);
+        if (sorted) {
+          std::sort(idx, idx + k, before);
+        } else {
+          std::sort(idx, idx + k);
+        }
       }
       if (values != nullptr) {
         T* vo = values + o * k * inner + i;

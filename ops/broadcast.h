@@ -91,66 +91,29 @@ void for_each_row(const BroadcastLoop<N>& p, F&& row) {
   }
 }
 
-// Loads lanes [i, i + L) of an operand with stride s in {0, 1} into a local block (a fixed-size loop
-// either way, so both the load and the caller's compute loop over the block vectorise).
-template <int L, typename T>
-inline void load_block(const T* x, int64_t s, int64_t i, T* block) {
-  if (s != 0) {
-    for (int j = 0; j < L; ++j) block[j] = x[i + j];
-  } else {
-    const T v = x[0];
-    for (int j = 0; j < L; ++j) block[j] = v;
-  }
-}
-
-// Lanes of a block over several element types: enough that the narrowest fills a cache line (a block of
-// 8 doubles compared into 8 bools is too short for GCC to vectorise; 64 of them are not).
-template <typename... Ts>
-inline constexpr int kMixedLanes = std::max({kBlockLanes<Ts>...});
-
-// y[i] = f(a[i * sa], b[i * sb]) for strides in {0, 1}; element types may differ.
-template <typename A, typename B, typename Y, typename F>
-void map_binary_mixed(int64_t n, const A* a, int64_t sa, const B* b, int64_t sb, Y* y, F f) {
-  constexpr int L = kMixedLanes<A, B, Y>;
-  int64_t i = 0;
-  for (; i + L <= n; i += L) {
-    A ta[L];
-    B tb[L];
-    load_block<L>(a, sa, i, ta);
-    load_block<L>(b, sb, i, tb);
-    for (int j = 0; j < L; ++j) y[i + j] = f(ta[j], tb[j]);
-  }
-  for (; i < n; ++i) y[i] = f(a[i * sa], b[i * sb]);
-}
-
 // y[i] = f(a[i * sa], b[i * sb], c[i * sc]) for strides in {0, 1}.
 template <typename A, typename B, typename C, typename Y, typename F>
-void map_ternary_mixed(int64_t n, const A* a, int64_t sa, const B* b, int64_t sb, const C* c, int64_t sc, Y* y,
+void map_ternary(int64_t n, const A* a, int64_t sa, const B* b, int64_t sb, const C* c, int64_t sc, Y* y,
                        F f) {
-  constexpr int L = kMixedLanes<A, B, C, Y>;
-  int64_t i = 0;
-  for (; i + L <= n; i += L) {
-    A ta[L];
-    B tb[L];
-    C tc[L];
-    load_block<L>(a, sa, i, ta);
-    load_block<L>(b, sb, i, tb);
-    load_block<L>(c, sc, i, tc);
-    for (int j = 0; j < L; ++j) y[i + j] = f(ta[j], tb[j], tc[j]);
-  }
-  for (; i < n; ++i) y[i] = f(a[i * sa], b[i * sb], c[i * sc]);
+  if (n <= 0) return;
+  with_unit_stride(sa, [&](auto ua) {
+    with_unit_stride(sb, [&](auto ub) {
+      with_unit_stride(sc, [&](auto uc) {
+        const Lane<A, decltype(ua)::value> la(a);
+        const Lane<B, decltype(ub)::value> lb(b);
+        const Lane<C, decltype(uc)::value> lc(c);
+        for_lanes<kMixedLanes<A, B, C, Y>>(n, [&](int64_t i) { y[i] = f(la[i], lb[i], lc[i]); });
+      });
+    });
+  });
 }
 
-// y = f(a, b) over a planned two-operand loop. Same element types take vec_loop.h's map_binary.
+// y = f(a, b) over a planned two-operand loop.
 template <typename A, typename B, typename Y, typename F>
 void run_broadcast(const BroadcastLoop<2>& p, const A* a, const B* b, Y* y, F f) {
   const int64_t sa = p.strides[0].back(), sb = p.strides[1].back();
   for_each_row(p, [&](int64_t out, const int64_t* off, int64_t n) {
-    if constexpr (std::is_same_v<A, B> && std::is_same_v<A, Y>) {
-      map_binary(n, a + off[0], sa, b + off[1], sb, y + out, f);
-    } else {
-      map_binary_mixed(n, a + off[0], sa, b + off[1], sb, y + out, f);
-    }
+    map_binary(n, a + off[0], sa, b + off[1], sb, y + out, f);
   });
 }
 
@@ -159,7 +122,7 @@ template <typename A, typename B, typename C, typename Y, typename F>
 void run_broadcast(const BroadcastLoop<3>& p, const A* a, const B* b, const C* c, Y* y, F f) {
   const int64_t sa = p.strides[0].back(), sb = p.strides[1].back(), sc = p.strides[2].back();
   for_each_row(p, [&](int64_t out, const int64_t* off, int64_t n) {
-    map_ternary_mixed(n, a + off[0], sa, b + off[1], sb, c + off[2], sc, y + out, f);
+    map_ternary(n, a + off[0], sa, b + off[1], sb, c + off[2], sc, y + out, f);
   });
 }
 

@@ -206,52 +206,55 @@ const T* pad_plane(const T* x, const Window3& w, const PaddedPlane& p, T fill, T
   return buf;
 }
 
+// One block of L output positions [o, o + L) of an output row of window_rows, the accumulators in
+// registers across the taps.
+template <int L, typename T, typename Step, typename Finish>
+inline void window_block(const T* xp, int64_t e1, int64_t e2, const Window3& w, T init, int64_t od, int64_t oh,
+                         int64_t o, T* yrow, Step& step, Finish& finish) {
+  const WindowAxis& a0 = w.ax[0];
+  const WindowAxis& a1 = w.ax[1];
+  const WindowAxis& a2 = w.ax[2];
+  const int64_t s2 = a2.s;
+  T acc[L];
+  for (int j = 0; j < L; ++j) acc[j] = init;
+  int64_t tap = 0;
+  for (int64_t kd = 0; kd < a0.k; ++kd) {
+    for (int64_t kh = 0; kh < a1.k; ++kh) {
+      const T* xrow = xp + ((od * a0.s + kd * a0.d) * e1 + oh * a1.s + kh * a1.d) * e2 + o * s2;
+      for (int64_t kw = 0; kw < a2.k; ++kw, ++tap) {
+        const T* src = xrow + kw * a2.d;
+        if (s2 == 1) {
+          for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[j], tap);
+        } else if (s2 == 2) {
+          for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[2 * j], tap);
+        } else {
+          for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[j * s2], tap);
+        }
+      }
+    }
+  }
+  for (int j = 0; j < L; ++j) yrow[o + j] = finish(acc[j], od, oh, o + j);
+}
+
 // The window walk shared by the depthwise convolution and the pools, on a padded plane xp (extents e):
 // for each output row, accumulators for a block of output positions stay in registers while every tap
 // (kd, kh, kw) is folded in with step(acc, x, tap index); stride 1 along the width reads contiguous memory
-// and vectorises. Then y[od, oh, o] = finish(acc, od, oh, o).
+// and vectorises. Blocks of 16, then 8 and 4 positions, so that short rows (pooled feature maps) are
+// vectorised too. Then y[od, oh, o] = finish(acc, od, oh, o).
 template <typename T, typename Step, typename Finish>
 void window_rows(const T* xp, const PaddedPlane& pp, const Window3& w, T init, T* y, Step step, Finish finish) {
   const WindowAxis& a0 = w.ax[0];
   const WindowAxis& a1 = w.ax[1];
-  const WindowAxis& a2 = w.ax[2];
   const int64_t e1 = pp.extent[1], e2 = pp.extent[2];
-  const int64_t ow = a2.out, s2 = a2.s;
-  constexpr int L = kBlockLanes<T> >= 16 ? 16 : kBlockLanes<T>;
+  const int64_t ow = w.ax[2].out;
   for (int64_t od = 0; od < a0.out; ++od) {
     for (int64_t oh = 0; oh < a1.out; ++oh) {
       T* yrow = y + (od * a1.out + oh) * ow;
       int64_t o = 0;
-      for (; o + L <= ow; o += L) {
-        T acc[L];
-        for (int j = 0; j < L; ++j) acc[j] = init;
-        int64_t tap = 0;
-        for (int64_t kd = 0; kd < a0.k; ++kd) {
-          for (int64_t kh = 0; kh < a1.k; ++kh) {
-            const T* xrow = xp + ((od * a0.s + kd * a0.d) * e1 + oh * a1.s + kh * a1.d) * e2 + o * s2;
-            for (int64_t kw = 0; kw < a2.k; ++kw, ++tap) {
-              const T* src = xrow + kw * a2.d;
-              if (s2 == 1) {
-                for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[j], tap);
-              } else {
-                for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[j * s2], tap);
-              }
-            }
-          }
-        }
-        for (int j = 0; j < L; ++j) yrow[o + j] = finish(acc[j], od, oh, o + j);
-      }
-      for (; o < ow; ++o) {
-        T acc = init;
-        int64_t tap = 0;
-        for (int64_t kd = 0; kd < a0.k; ++kd) {
-          for (int64_t kh = 0; kh < a1.k; ++kh) {
-            const T* xrow = xp + ((od * a0.s + kd * a0.d) * e1 + oh * a1.s + kh * a1.d) * e2 + o * s2;
-            for (int64_t kw = 0; kw < a2.k; ++kw, ++tap) acc = step(acc, xrow[kw * a2.d], tap);
-          }
-        }
-        yrow[o] = finish(acc, od, oh, o);
-      }
+      for (; o + 16 <= ow; o += 16) window_block<16>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
+      for (; o + 8 <= ow; o += 8) window_block<8>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
+      for (; o + 4 <= ow; o += 4) window_block<4>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
+      for (; o < ow; ++o) window_block<1>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
     }
   }
 }

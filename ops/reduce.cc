@@ -12,7 +12,8 @@
 //
 // Plan: size-1 dims are dropped and adjacent dims that are both reduced or both kept are merged, leaving
 // alternating kept/reduced groups. The innermost one or two groups become a contiguous kernel:
-//   rows:    [..., R]    each output element reduces R contiguous inputs (lane accumulators);
+//   rows:    [..., R]    each output element reduces R contiguous inputs (lane accumulators; short rows
+//                        B at a time, one row per lane);
 //   columns: [..., R, I] I contiguous accumulators, each of the R input rows combined into them in blocks
 //                        of a cache line (chunks of the accumulator row that stay in L1; narrow I first
 //                        accumulated as wider rows, then folded);
@@ -180,10 +181,9 @@ struct ReduceParams : OpParams {
   bool separate_acc = false;  // the accumulators live at the start of the workspace (Acc != T)
 };
 
-// Calls f(in_offset, out_offset) for every position of the outer levels.
+// Calls f(in_offset, out_offset) for every position of the first `levels` outer levels.
 template <typename F>
-void for_each_outer(const ReduceParams& p, F f) {
-  const int levels = static_cast<int>(p.outer.size());
+void for_each_outer(const ReduceParams& p, int levels, F f) {
   int64_t index[kMaxLevels] = {};
   int64_t in_off = 0, out_off = 0;
   for (;;) {
@@ -222,6 +222,30 @@ Acc reduce_row(int64_t n, const T* x, Acc shift) {
   for (int j = 0; j < L; ++j) r = R::combine(r, lanes[j]);
   for (; i < n; ++i) r = R::combine(r, R::pre(x[i], shift));
   return r;
+}
+
+// acc[o] = combine(acc[o], reduce(x[o * n, (o + 1) * n))) for o < m: m contiguous rows of n. Short rows
+// (n < one block: a reduction over a short innermost axis) go B at a time, one lane per row, so that the
+// lanes of a block are independent rows instead of one serial chain of n combines per output.
+template <typename R, bool kShifted, typename T, typename Acc>
+void reduce_rows(int64_t m, int64_t n, const T* x, Acc* acc, const Acc* shift) {
+  constexpr int L = kBlockLanes<T>;
+  constexpr int B = 2 * L;
+  int64_t o = 0;
+  if (n < L) {
+    for (; o + B <= m; o += B) {
+      const T* xo = x + o * n;
+      Acc lanes[B];
+      for (int j = 0; j < B; ++j) lanes[j] = acc[o + j];
+      for (int64_t i = 0; i < n; ++i) {
+        for (int j = 0; j < B; ++j) {
+          lanes[j] = R::combine(lanes[j], R::pre(xo[j * n + i], kShifted ? shift[o + j] : Acc(0)));
+        }
+      }
+      for (int j = 0; j < B; ++j) acc[o + j] = lanes[j];
+    }
+  }
+  for (; o < m; ++o) acc[o] = R::combine(acc[o], reduce_row<R>(n, x + o * n, kShifted ? shift[o] : Acc(0)));
 }
 
 // acc[i] = combine(acc[i], pre(x[i])) for i < n. The pointers never overlap (acc is the output or the
@@ -271,13 +295,15 @@ void reduce_columns(int64_t k, int64_t inner, const T* x, Acc* acc, const Acc* s
 // One pass of reducer R over the input into acc (already holding R's identity).
 template <typename R, bool kShifted, typename T, typename Acc>
 void reduce_pass(const ReduceParams& p, const T* x, Acc* acc, const Acc* shift) {
+  const int levels = static_cast<int>(p.outer.size());
   if (p.path == ReduceParams::Path::kRows) {
-    for_each_outer(p, [&](int64_t in_off, int64_t out_off) {
-      const Acc s = kShifted ? shift[out_off] : Acc(0);
-      acc[out_off] = R::combine(acc[out_off], reduce_row<R>(p.row, x + in_off, s));
+    // The innermost outer level steps one row (in_stride = row, out_stride = 1): rows of it go together.
+    const int64_t rows = levels > 0 ? p.outer.back().size : 1;
+    for_each_outer(p, levels > 0 ? levels - 1 : 0, [&](int64_t in_off, int64_t out_off) {
+      reduce_rows<R, kShifted>(rows, p.row, x + in_off, acc + out_off, kShifted ? shift + out_off : nullptr);
     });
   } else {
-    for_each_outer(p, [&](int64_t in_off, int64_t out_off) {
+    for_each_outer(p, levels, [&](int64_t in_off, int64_t out_off) {
       reduce_columns<R, kShifted>(p.k, p.inner, x + in_off, acc + out_off, kShifted ? shift + out_off : nullptr);
     });
   }

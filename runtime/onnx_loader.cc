@@ -67,10 +67,25 @@ absl::StatusOr<std::pair<DType, SymShape>> type_from_proto(const onnx::ValueInfo
   return std::make_pair(dtype, std::move(shape));
 }
 
-absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(const onnx::GraphProto& gp, const LoadContext& lc,
+// The conversion consumes the proto: each tensor's payload is freed once it has been copied into a
+// Tensor, so a model's weights are held about once, not twice, while it loads.
+absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(onnx::GraphProto& gp, const LoadContext& lc,
                                                            bool subgraph, int depth);
 
-absl::StatusOr<Attribute> convert_attribute(const onnx::AttributeProto& ap, const Node& node, const LoadContext& lc,
+absl::StatusOr<Tensor> consume_tensor(onnx::TensorProto& proto, const LoadContext& lc, const std::string& what) {
+  absl::StatusOr<Tensor> tensor = tensor_from_proto(proto, lc.external_data_dir, what);
+  if (tensor.ok()) {
+    std::string().swap(*proto.mutable_raw_data());
+    google::protobuf::RepeatedField<float>().Swap(proto.mutable_float_data());
+    google::protobuf::RepeatedField<double>().Swap(proto.mutable_double_data());
+    google::protobuf::RepeatedField<int32_t>().Swap(proto.mutable_int32_data());
+    google::protobuf::RepeatedField<int64_t>().Swap(proto.mutable_int64_data());
+    google::protobuf::RepeatedField<uint64_t>().Swap(proto.mutable_uint64_data());
+  }
+  return tensor;
+}
+
+absl::StatusOr<Attribute> convert_attribute(onnx::AttributeProto& ap, const Node& node, const LoadContext& lc,
                                             int depth) {
   Attribute a;
   a.name = ap.name();
@@ -104,24 +119,24 @@ absl::StatusOr<Attribute> convert_attribute(const onnx::AttributeProto& ap, cons
       break;
     case onnx::AttributeProto::TENSOR: {
       a.type = Attribute::Type::kTensor;
-      SOFIE_ASSIGN_OR_RETURN(a.t, tensor_from_proto(ap.t(), lc.external_data_dir, where()));
+      SOFIE_ASSIGN_OR_RETURN(a.t, consume_tensor(*ap.mutable_t(), lc, where()));
       break;
     }
     case onnx::AttributeProto::TENSORS:
       a.type = Attribute::Type::kTensors;
-      for (const auto& t : ap.tensors()) {
-        SOFIE_ASSIGN_OR_RETURN(Tensor tensor, tensor_from_proto(t, lc.external_data_dir, where()));
+      for (auto& t : *ap.mutable_tensors()) {
+        SOFIE_ASSIGN_OR_RETURN(Tensor tensor, consume_tensor(t, lc, where()));
         a.tensors.push_back(std::move(tensor));
       }
       break;
     case onnx::AttributeProto::GRAPH: {
       a.type = Attribute::Type::kGraph;
-      SOFIE_ASSIGN_OR_RETURN(a.g, convert_graph(ap.g(), lc, /*subgraph=*/true, depth + 1));
+      SOFIE_ASSIGN_OR_RETURN(a.g, convert_graph(*ap.mutable_g(), lc, /*subgraph=*/true, depth + 1));
       break;
     }
     case onnx::AttributeProto::GRAPHS:
       a.type = Attribute::Type::kGraphs;
-      for (const auto& g : ap.graphs()) {
+      for (auto& g : *ap.mutable_graphs()) {
         SOFIE_ASSIGN_OR_RETURN(std::shared_ptr<const Graph> sub, convert_graph(g, lc, true, depth + 1));
         a.graphs.push_back(std::move(sub));
       }
@@ -132,7 +147,7 @@ absl::StatusOr<Attribute> convert_attribute(const onnx::AttributeProto& ap, cons
   return a;
 }
 
-absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(const onnx::GraphProto& gp, const LoadContext& lc,
+absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(onnx::GraphProto& gp, const LoadContext& lc,
                                                            bool subgraph, int depth) {
   if (depth > kMaxSubgraphDepth) {
     return absl::InvalidArgumentError(absl::StrCat("subgraphs nested deeper than ", kMaxSubgraphDepth, " levels"));
@@ -142,9 +157,9 @@ absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(const onnx::GraphProt
   if (gp.sparse_initializer_size() > 0) {
     return absl::UnimplementedError(absl::StrCat("graph '", gp.name(), "' has sparse initializers, which sofie does not support"));
   }
-  for (const auto& t : gp.initializer()) {
+  for (auto& t : *gp.mutable_initializer()) {
     std::string what = absl::StrCat("initializer '", t.name(), "'");
-    SOFIE_ASSIGN_OR_RETURN(Tensor tensor, tensor_from_proto(t, lc.external_data_dir, what));
+    SOFIE_ASSIGN_OR_RETURN(Tensor tensor, consume_tensor(t, lc, what));
     SOFIE_RETURN_IF_ERROR(b.add_initializer(t.name(), std::move(tensor)));
   }
   for (const auto& in : gp.input()) {
@@ -160,7 +175,7 @@ absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(const onnx::GraphProt
     if (type.ok() && type->first != DType::kUndefined) b.add_value_info(vi.name(), type->first, std::move(type->second));
   }
   for (int i = 0; i < gp.node_size(); ++i) {
-    const auto& np = gp.node(i);
+    auto& np = *gp.mutable_node(i);
     Node node;
     node.name = np.name();
     node.op_type = np.op_type();
@@ -172,7 +187,7 @@ absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(const onnx::GraphProt
                                                      "' is not among the model's opset imports"));
     }
     node.opset = opset->second;
-    for (const auto& ap : np.attribute()) {
+    for (auto& ap : *np.mutable_attribute()) {
       SOFIE_ASSIGN_OR_RETURN(Attribute a, convert_attribute(ap, node, lc, depth));
       if (node.find_attribute(a.name) != nullptr) {
         return node_error(node, absl::StrCat("attribute '", a.name, "' is given twice"));
@@ -190,7 +205,7 @@ absl::StatusOr<std::shared_ptr<const Graph>> convert_graph(const onnx::GraphProt
   return std::move(b).finish();
 }
 
-absl::StatusOr<std::shared_ptr<const Graph>> convert_model(const onnx::ModelProto& mp, const LoadOptions& options,
+absl::StatusOr<std::shared_ptr<const Graph>> convert_model(onnx::ModelProto& mp, const LoadOptions& options,
                                                            const std::string& external_dir) {
   LoadContext lc;
   lc.external_data_dir = external_dir;
@@ -211,8 +226,15 @@ absl::StatusOr<std::shared_ptr<const Graph>> convert_model(const onnx::ModelProt
   }
   if (!mp.has_graph()) return absl::InvalidArgumentError("the model has no graph");
   (void)options;
-  return convert_graph(mp.graph(), lc, /*subgraph=*/false, 0);
+  return convert_graph(*mp.mutable_graph(), lc, /*subgraph=*/false, 0);
 }
+
+absl::Status not_a_model(const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(what, " is not a valid ONNX model (protobuf parse failed)"));
+}
+
+absl::StatusOr<std::shared_ptr<const Graph>> convert_parsed(onnx::ModelProto& mp, const LoadOptions& options,
+                                                            const std::string& external_dir, const std::string& what);
 
 absl::StatusOr<std::shared_ptr<const Graph>> parse_and_convert(const void* data, size_t size,
                                                                const LoadOptions& options,
@@ -223,9 +245,12 @@ absl::StatusOr<std::shared_ptr<const Graph>> parse_and_convert(const void* data,
   }
   if (size == 0) return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
   onnx::ModelProto mp;
-  if (!mp.ParseFromArray(data, static_cast<int>(size))) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " is not a valid ONNX model (protobuf parse failed)"));
-  }
+  if (!mp.ParseFromArray(data, static_cast<int>(size))) return not_a_model(what);
+  return convert_parsed(mp, options, external_dir, what);
+}
+
+absl::StatusOr<std::shared_ptr<const Graph>> convert_parsed(onnx::ModelProto& mp, const LoadOptions& options,
+                                                            const std::string& external_dir, const std::string& what) {
   auto graph = convert_model(mp, options, external_dir);
   if (!graph.ok()) {
     return absl::Status(graph.status().code(), absl::StrCat(what, ": ", graph.status().message()));
@@ -247,17 +272,18 @@ absl::StatusOr<std::shared_ptr<const Graph>> load_onnx_file(const std::string& p
   if (size > INT_MAX) {
     return absl::InvalidArgumentError(absl::StrCat("model '", path, "' is ", size, " bytes; ONNX models are limited to 2 GB"));
   }
-  std::string bytes(static_cast<size_t>(size), '\0');
-  f.seekg(0);
-  if (size > 0 && !f.read(bytes.data(), size)) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read model '", path, "'"));
-  }
   std::string dir = options.external_data_dir;
   if (dir.empty()) {
     size_t slash = path.find_last_of('/');
     dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   }
-  return parse_and_convert(bytes.data(), bytes.size(), options, dir, absl::StrCat("model '", path, "'"));
+  const std::string what = absl::StrCat("model '", path, "'");
+  if (size == 0) return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
+  // Parsed from the stream, so the file's bytes are never held next to the parsed model.
+  f.seekg(0);
+  onnx::ModelProto mp;
+  if (!mp.ParseFromIstream(&f)) return not_a_model(what);
+  return convert_parsed(mp, options, dir, what);
 }
 
 absl::StatusOr<std::shared_ptr<const Graph>> load_onnx_buffer(const void* data, size_t size,

@@ -33,15 +33,20 @@ using jit_testing::set_int;
 // ---- Generating ------------------------------------------------------------------------------------------
 
 // The generated source for `model` planned with `input_dims` (the batch concrete); fills *out.
-void generate_for(const jit_testing::ModelBuilder& model, const std::vector<int64_t>& input_dims,
+void generate_for(const jit_testing::ModelBuilder& model, const std::vector<std::vector<int64_t>>& input_dims,
                   jit::GeneratedGraph* out) {
   const std::string bytes = model.serialize();
   absl::StatusOr<std::shared_ptr<const Graph>> graph = load_onnx_buffer(bytes.data(), bytes.size(), LoadOptions{});
   INFO((graph.ok() ? "" : std::string(graph.status().message())));
   REQUIRE(graph.ok());
-  const std::vector<float> x = jit_testing::random_floats(static_cast<size_t>(num_elements(input_dims)), 1);
-  Dims dims(input_dims.begin(), input_dims.end());
-  const std::vector<TensorView> inputs = {TensorView::of(x.data(), dims)};
+  std::vector<std::vector<float>> data;
+  std::vector<TensorView> inputs;
+  for (const std::vector<int64_t>& d : input_dims) {
+    data.push_back(jit_testing::random_floats(static_cast<size_t>(num_elements(d)), data.size() + 1));
+  }
+  for (size_t i = 0; i < input_dims.size(); ++i) {
+    inputs.push_back(TensorView::of(data[i].data(), Dims(input_dims[i].begin(), input_dims[i].end())));
+  }
   uint64_t wanted = 0;
   absl::StatusOr<std::shared_ptr<const Plan>> plan = Plan::build(*graph, inputs, 0, &wanted);
   INFO((plan.ok() ? "" : std::string(plan.status().message())));
@@ -128,7 +133,7 @@ TEST_CASE("golden: Gemm(transB=1) + Relu with a symbolic batch") {
   set_int(model.node("Gemm", {"x", "W", "B"}, "h", "fc"), "transB", 1);
   model.node("Relu", {"h"}, "y", "act");
   jit::GeneratedGraph gen;
-  generate_for(model, {5, 4}, &gen);
+  generate_for(model, {{5, 4}}, &gen);
   check_golden("gemm_relu", gen.source);
 
   check_common_structure(gen);
@@ -158,7 +163,7 @@ TEST_CASE("golden: MatMul + Add(constant row) + Sigmoid") {
   model.node("Add", {"h", "b"}, "z", "bias");
   model.node("Sigmoid", {"z"}, "y", "act");
   jit::GeneratedGraph gen;
-  generate_for(model, {3, 2, 4}, &gen);
+  generate_for(model, {{3, 2, 4}}, &gen);
   check_golden("matmul_add_sigmoid", gen.source);
 
   check_common_structure(gen);
@@ -181,7 +186,7 @@ TEST_CASE("golden: an operator without emitter falls back to run_step") {
   model.node("MatMul", {"x", "W"}, "h", "mm");
   jit_testing::set_int(model.node("Softmax", {"h"}, "y", "softmax"), "axis", 0);
   jit::GeneratedGraph gen;
-  generate_for(model, {2, 4}, &gen);
+  generate_for(model, {{2, 4}}, &gen);
   check_golden("matmul_softmax", gen.source);
 
   check_common_structure(gen);
@@ -208,7 +213,7 @@ TEST_CASE("golden: a fully static graph addresses the arena at constant offsets"
   model.node("MatMul", {"r", "V"}, "z", "mm");
   jit_testing::set_int(model.node("Softmax", {"z"}, "y", "softmax"), "axis", 0);
   jit::GeneratedGraph gen;
-  generate_for(model, {2, 4}, &gen);
+  generate_for(model, {{2, 4}}, &gen);
   check_golden("static_mlp", gen.source);
 
   check_common_structure(gen);
@@ -223,6 +228,36 @@ TEST_CASE("golden: a fully static graph addresses the arena at constant offsets"
   CHECK(contains(gen.source, "const float* A = ((const float*)(arena + 0));"));
   CHECK(contains(gen.source, "float* Y = ((float*)(arena + 64));"));
   CHECK(!contains(gen.source, "dims["));  // nothing symbolic
+}
+
+// x[batch,3,6,20] -> Conv(W[10,3,3,3], B[10], pads 1) -> Add(r) -> Relu -> y: a direct convolution whose
+// tiles take the bias as their start and the residual Add and the Relu as their epilogue; 10 output
+// channels make a full block of 8 and a partial one of 2.
+TEST_CASE("golden: Conv 3x3 + residual Add + Relu") {
+  jit_testing::ModelBuilder model("conv_add_relu");
+  model.input("x", {kBatch, 3, 6, 20});
+  model.input("r", {kBatch, 10, 6, 20});
+  model.output("y", {kBatch, 10, 6, 20});
+  model.initializer("W", {10, 3, 3, 3});
+  model.initializer("B", {10});
+  jit_testing::set_ints(model.node("Conv", {"x", "W", "B"}, "h", "conv"), "pads", {1, 1, 1, 1});
+  model.node("Add", {"h", "r"}, "z", "residual");
+  model.node("Relu", {"z"}, "y", "act");
+  jit::GeneratedGraph gen;
+  generate_for(model, {{2, 3, 6, 20}, {2, 10, 6, 20}}, &gen);
+  check_golden("conv_add_relu", gen.source);
+
+  check_common_structure(gen);
+  CHECK(gen.emitted_steps == 3);
+  CHECK(gen.fallback_steps == 0);
+  REQUIRE(gen.packed.size() == 1);
+  CHECK(gen.packed[0].block == 8);
+  CHECK(contains(gen.source, "v16 c7_1 = (v16){} + B[cb * 8 + 7];"));  // bias as the accumulators' start
+  CHECK(contains(gen.source, "v16 c1_0 = (v16){} + B[8 + 1];"));      // the partial block of 2 channels
+  CHECK(contains(gen.source, "relu(((yt[j]) + E0["));                  // the epilogue over each tile
+  // The kernel runs only for rows narrower than a vector; edge tiles read a zero-padded copy.
+  CHECK(contains(gen.source, "if (OW < 16)"));
+  CHECK(contains(gen.source, "float xp[306];"));  // 3 channels x 3 rows x (32 + 2) floats
 }
 
 }  // namespace

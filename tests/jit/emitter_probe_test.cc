@@ -2,7 +2,8 @@
 // little (most of their cases are one operator whose weights are graph inputs, which runs through
 // run_step), so these graphs aim at each emitted path: dense layers with transposed and plain weights,
 // vector blocks and column tails, the BLIS path for large weights, alpha/beta and scalar or row biases,
-// fused activations, rank-4 MatMul, constant operands on either side, NaN and infinities, weights folded at
+// fused activations, rank-4 MatMul, direct convolutions (pointwise and windowed, padding, SAME, dilation,
+// height stride, channel and pixel tails, residual epilogues, the kernel branch for narrow rows), constant operands on either side, NaN and infinities, weights folded at
 // plan time, and several batch sizes served by one compiled artifact. Each model runs through Tier::kInterp
 // and Tier::kJit; the JIT's outputs, taken from calls served by compiled code, must equal the
 // interpreter's within rtol 1e-4 / atol 1e-5 (as in the differential harness).
@@ -28,6 +29,8 @@ using jit_testing::kBatch;
 using jit_testing::ModelBuilder;
 using jit_testing::set_float;
 using jit_testing::set_int;
+using jit_testing::set_ints;
+using jit_testing::set_string;
 
 constexpr double kRtol = 1e-4;
 constexpr double kAtol = 1e-5;
@@ -300,6 +303,112 @@ TEST_CASE("probe: MatMul whose weights' shape the plan folds from the batch size
   m.node("Tile", {"W0", "reps"}, "W");                              // [4, 3 * batch]
   m.node("MatMul", {"x", "W"}, "y");                                // [batch, 3 * batch]
   check_probe("plan_folded_weight_shape", m, {{kBatch, 4}});
+}
+
+// Direct convolutions (emit_conv). kBatch also sizes spatial dims, so one artifact serves several heights
+// and pixel counts, including ones below a vector (the kernel branch).
+TEST_CASE("probe: pointwise Conv, 20 channels (a partial channel block), bias + Relu, dynamic pixels") {
+  ModelBuilder m("conv_pointwise_relu");
+  m.input("x", {kBatch, 5, kBatch, 8});
+  m.output("y", {kBatch, 20, kBatch, 8});
+  m.initializer("W", {20, 5, 1, 1});
+  m.initializer("B", {20});
+  m.node("Conv", {"x", "W", "B"}, "h");
+  m.node("Relu", {"h"}, "y");
+  check_probe("conv_pointwise_relu", m, {{kBatch, 5, kBatch, 8}});
+}
+
+TEST_CASE("probe: pointwise Conv on NaN and infinities + Relu") {
+  ModelBuilder m("conv_pointwise_specials");
+  m.input("x", {kBatch, 3, 37});
+  m.output("y", {kBatch, 8, 37});
+  m.initializer("W", {8, 3, 1});
+  m.node("Conv", {"x", "W"}, "h");
+  m.node("Relu", {"h"}, "y");
+  ProbeOptions options;
+  options.special_values = true;
+  check_probe("conv_pointwise_specials", m, {{kBatch, 3, 37}}, options);
+}
+
+TEST_CASE("probe: 3x3 Conv, pads 1, + residual Add + LeakyRelu (all in the conv's tiles)") {
+  ModelBuilder m("conv3x3_residual_leaky");
+  m.input("x", {kBatch, 3, 12, 40});
+  m.input("r", {kBatch, 9, 12, 40});
+  m.output("y", {kBatch, 9, 12, 40});
+  m.initializer("W", {9, 3, 3, 3}, 0.1f);
+  m.initializer("B", {9});
+  set_ints(m.node("Conv", {"x", "W", "B"}, "h"), "pads", {1, 1, 1, 1});
+  m.node("Add", {"h", "r"}, "z");
+  set_float(m.node("LeakyRelu", {"z"}, "y"), "alpha", 0.1f);
+  check_probe("conv3x3_residual_leaky", m, {{kBatch, 3, 12, 40}, {kBatch, 9, 12, 40}});
+}
+
+TEST_CASE("probe: 3x3 Conv, pads 1, dynamic height, + Relu") {
+  ModelBuilder m("conv3x3_dynamic_height_relu");
+  m.input("x", {kBatch, 3, kBatch, 40});
+  m.output("y", {kBatch, 9, kBatch, 40});
+  m.initializer("W", {9, 3, 3, 3}, 0.1f);
+  set_ints(m.node("Conv", {"x", "W"}, "h"), "pads", {1, 1, 1, 1});
+  m.node("Relu", {"h"}, "y");
+  check_probe("conv3x3_dynamic_height_relu", m, {{kBatch, 3, kBatch, 40}});
+}
+
+TEST_CASE("probe: 3x3 Conv, height stride 2, asymmetric pads, no bias (an overlapping last tile)") {
+  ModelBuilder m("conv3x3_strided_pads");
+  m.input("x", {kBatch, 4, 11, 21});
+  m.output("y", {kBatch, 16, 6, 21});
+  m.initializer("W", {16, 4, 3, 3}, 0.1f);
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W"}, "y");
+  set_ints(conv, "strides", {2, 1});
+  set_ints(conv, "pads", {1, 2, 1, 0});
+  check_probe("conv3x3_strided_pads", m, {{kBatch, 4, 11, 21}});
+}
+
+TEST_CASE("probe: 3x3 Conv, stride 2, pads 1 (width stride 2: even inputs of two vectors) + Relu") {
+  ModelBuilder m("conv3x3_stride2_relu");
+  m.input("x", {kBatch, 5, 9, 71});
+  m.output("y", {kBatch, 12, 5, 36});
+  m.initializer("W", {12, 5, 3, 3}, 0.1f);
+  m.initializer("B", {12});
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W", "B"}, "h");
+  set_ints(conv, "strides", {2, 2});
+  set_ints(conv, "pads", {1, 1, 1, 1});
+  m.node("Relu", {"h"}, "y");
+  check_probe("conv3x3_stride2_relu", m, {{kBatch, 5, 9, 71}});
+}
+
+TEST_CASE("probe: 1x1 Conv, stride 2, SAME_LOWER (a downsampling shortcut)") {
+  ModelBuilder m("conv1x1_stride2_same_lower");
+  m.input("x", {kBatch, 6, 8, 66});
+  m.output("y", {kBatch, 8, 4, 33});
+  m.initializer("W", {8, 6, 1, 1}, 0.1f);
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W"}, "y");
+  set_ints(conv, "strides", {2, 2});
+  set_string(conv, "auto_pad", "SAME_LOWER");
+  check_probe("conv1x1_stride2_same_lower", m, {{kBatch, 6, 8, 66}});
+}
+
+TEST_CASE("probe: 1-D Conv, kernel 5, dilation 2, SAME_UPPER + Sigmoid") {
+  ModelBuilder m("conv1d_same_dilated_sigmoid");
+  m.input("x", {kBatch, 4, 45});
+  m.output("y", {kBatch, 11, 45});
+  m.initializer("W", {11, 4, 5}, 0.1f);
+  m.initializer("B", {11});
+  onnx::NodeProto* conv = m.node("Conv", {"x", "W", "B"}, "h");
+  set_string(conv, "auto_pad", "SAME_UPPER");
+  set_ints(conv, "dilations", {2});
+  m.node("Sigmoid", {"h"}, "y");
+  check_probe("conv1d_same_dilated_sigmoid", m, {{kBatch, 4, 45}});
+}
+
+TEST_CASE("probe: 3x3 Conv on rows narrower than a vector (the kernel branch) + Relu") {
+  ModelBuilder m("conv3x3_narrow_relu");
+  m.input("x", {kBatch, 2, 6, 8});
+  m.output("y", {kBatch, 8, 6, 8});
+  m.initializer("W", {8, 2, 3, 3}, 0.1f);
+  set_ints(m.node("Conv", {"x", "W"}, "h"), "pads", {1, 1, 1, 1});
+  m.node("Relu", {"h"}, "y");
+  check_probe("conv3x3_narrow_relu", m, {{kBatch, 2, 6, 8}});
 }
 
 }  // namespace

@@ -86,4 +86,18 @@ void set_float(onnx::NodeProto* node, const std::string& name, float value) {
   a->set_f(value);
 }
 
+void set_ints(onnx::NodeProto* node, const std::string& name, const std::vector<int64_t>& values) {
+  onnx::AttributeProto* a = node->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t v : values) a->add_ints(v);
+}
+
+void set_string(onnx::NodeProto* node, const std::string& name, const std::string& value) {
+  onnx::AttributeProto* a = node->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(value);
+}
+
 }  // namespace sofie::jit_testing

@@ -40,5 +40,7 @@ class ModelBuilder {
 
 void set_int(onnx::NodeProto* node, const std::string& name, int64_t value);
 void set_float(onnx::NodeProto* node, const std::string& name, float value);
+void set_ints(onnx::NodeProto* node, const std::string& name, const std::vector<int64_t>& values);
+void set_string(onnx::NodeProto* node, const std::string& name, const std::string& value);
 
 }  // namespace sofie::jit_testing

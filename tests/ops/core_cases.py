@@ -144,6 +144,17 @@ def binary_cases():
                 a, b = rand(4, 5, dtype=dtype), rand(5, dtype=dtype, low=0.5, high=2.0)
                 y = f(a, b)
             case(f"{op.lower()}_{dname}", [node(op, ["A", "B"], ["Y"])], [("A", a), ("B", b)], [("Y", y)], opset=14)
+    # Innermost runs shorter and longer than a vector block (and their tails), the broadcast operand on either
+    # side, and in place: Relu and Sub write over their first input inside a chain.
+    for n in (1, 2, 3, 7, 8, 15, 16, 17, 33):
+        a, b, c = rand(3, 5, n), rand(3, 5, 1), rand(5, n)
+        case(f"sub_inner{n}_broadcast_b", [node("Sub", ["A", "B"], ["Y"])], [("A", a), ("B", b)], [("Y", a - b)],
+             opset=14)
+        case(f"sub_inner{n}_broadcast_a", [node("Sub", ["B", "A"], ["Y"])], [("A", a), ("B", b)], [("Y", b - a)],
+             opset=14)
+        chain = [node("Add", ["A", "C"], ["T"]), node("Relu", ["T"], ["R"]), node("Sub", ["R", "B"], ["Y"])]
+        case(f"add_relu_sub_inner{n}_in_place", chain, [("A", a), ("B", b), ("C", c)],
+             [("Y", np.maximum(a + c, 0) - b)], opset=14)
     a = rand(3, 4)
     case("add_symbolic", [node("Add", ["A", "B"], ["Y"])], [("A", a), ("B", a[0])], [("Y", a + a[0])], opset=14,
          input_shapes={"A": ["n", 4], "B": [4]}, expect_shape="[n,4]")

@@ -185,6 +185,25 @@ def reduce_cases():
     for op in ("ReduceSum", "ReduceMax", "ReduceLogSumExp", "ReduceMean"):
         x = rand(3, 2, 8200)
         reduce_case(f"{short(op)}_columns_multi_chunk", op, x, [0, 1], 0, 18)
+    # Short innermost reduced axes (many rows: blocks of rows, one per lane, then the tail), below a kept
+    # group and with a reduced group further out, NaN in some rows, integers (int64 L2 accumulates in double).
+    for n in (1, 2, 3, 7, 8, 9, 15, 16, 17):
+        for op in ("ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean", "ReduceLogSumExp", "ReduceL2", "ReduceProd"):
+            x = reduce_positive_input(op, 2, 37, n)
+            reduce_case(f"{short(op)}_short_rows{n}", op, x, [-1], 0, 18)
+        x = rand(3, 5, 2, 13, n)
+        reduce_case(f"max_short_rows{n}_reduced_outer", "ReduceMax", x, [1, 4], 1, 18)
+        x = rand(70, n)
+        x[3, n // 2] = np.nan
+        x[40, n - 1] = np.nan
+        x[69, 0] = np.nan
+        for op, f in (("ReduceMax", np.max), ("ReduceMin", np.min)):
+            case(f"{short(op)}_short_rows{n}_nan", [node(op, ["X"], ["Y"], axes=[-1], keepdims=0)], [("X", x)],
+                 [("Y", f(x, axis=1))], opset=13)
+        reduce_case(f"max_short_rows{n}_i8", "ReduceMax", randint(45, n, dtype=np.int8, low=-128, high=127), [1],
+                    0, 18)
+        reduce_case(f"sum_short_rows{n}_i32", "ReduceSum", randint(45, n, dtype=np.int32), [1], 0, 18)
+        reduce_case(f"l2_short_rows{n}_i64", "ReduceL2", randint(45, n, dtype=np.int64), [1], 0, 18)
     # Axes as a graph input (its value keys the plan).
     x = rand(3, 4, 5)
     case("sum_axes_graph_input", [node("ReduceSum", ["X", "axes"], ["Y"], keepdims=0)],
@@ -356,6 +375,22 @@ def topk_ref(x, k, axis, largest=1, sorted_=1):
     return np.moveaxis(vals.reshape(shape), -1, axis), np.moveaxis(idxs.reshape(shape), -1, axis)
 
 
+def topk_nan_ref(x, k, largest, sorted_):
+    """Along the last axis of a 2-D x; NaN counts as larger than any number, ties go to the lower index."""
+    vals, idxs = [], []
+    for row in x:
+        def key(i):
+            nan = bool(np.isnan(row[i]))
+            v = 0.0 if nan else float(row[i])
+            return ((0 if nan else 1), -v, i) if largest else ((1 if nan else 0), v, i)
+        order = sorted(range(len(row)), key=key)[:k]
+        if not sorted_:
+            order = sorted(order)
+        vals.append(row[order])
+        idxs.append(order)
+    return np.array(vals, x.dtype).reshape(len(x), k), np.array(idxs, np.int64).reshape(len(x), k)
+
+
 def topk_case(name, x, k, opset, axis=None, largest=None, sorted_=None, k_graph_input=False, **kw):
     attrs = {}
     if axis is not None:
@@ -405,6 +440,19 @@ def topk_cases():
         topk_case(f"topk_{dname}_smallest", xi, 4, 11, largest=0)
     topk_case("topk_empty_outer", rand(0, 6), 2, 11)
     topk_case("topk_symbolic", rand(2, 10), 3, 11, input_shapes={"X": ["batch", 10]}, expect_shape="[batch,3]")
+    # k on either side of the insertion path's limit (16), rows with many ties, NaN among them.
+    for k in (1, 2, 7, 8, 15, 16, 17, 24):
+        xt = randint(6, 40, low=0, high=9).astype(np.float32)
+        xt[1, ::3] = np.nan
+        xt[2, :] = 4.0
+        for largest in (0, 1):
+            for sorted_ in (0, 1):
+                v, i = topk_nan_ref(xt, k, largest, sorted_)
+                case(f"topk_k{k}_largest{largest}_sorted{sorted_}_ties_nan",
+                     [node("TopK", ["X", "K"], ["V", "I"], largest=largest, sorted=sorted_)], [("X", xt)],
+                     [("V", v), ("I", i)], opset=11, initializers={"K": np.array([k], np.int64)})
+        topk_case(f"topk_k{k}_strided_axis", rand(40, 3, 2), k, 11, axis=0)
+        topk_case(f"topk_k{k}_i64_smallest", randint(5, 33, low=-4, high=4), k, 11, largest=0)
     n = np.array([[1.0, np.nan, 3.0, -1.0, np.nan, 2.0]], np.float32)
     case("topk_nan_largest", [node("TopK", ["X", "K"], ["V", "I"])], [("X", n)],
          [("V", np.array([[np.nan, np.nan, 3.0]], np.float32)), ("I", np.array([[1, 4, 2]], np.int64))], opset=11,
