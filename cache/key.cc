@@ -235,6 +235,14 @@ std::string canonical_plan_bytes(const Plan& plan) {
     // No dims: the code never compiles in a plan's dims or plan-time constants (jit/codegen.cc); the graph
     // part of the key covers the load-time constants and the static dims. So every N and E shares a key.
   }
+  // A fixed layout's arena offsets are literals in the code (steps_hash covers them too; spelt out here so
+  // that the full-key comparison of a hit does not rest on a 64-bit hash).
+  w.u8(plan.fixed_layout() ? 1 : 0);
+  if (plan.fixed_layout()) {
+    for (const Plan::Slot& s : plan.slots()) {
+      if (s.storage == Plan::Storage::kArena) w.u64(s.offset);
+    }
+  }
   return out;
 }
 

@@ -97,7 +97,8 @@ int64_t int_attr(const Node& n, const char* name, int64_t dflt) {
 
 class Generator {
  public:
-  Generator(const Graph& g, const Plan& p) : g_(g), p_(p) {
+  // A plan with a fixed layout gets its arena offsets as constants (runtime/compiled_abi.h).
+  Generator(const Graph& g, const Plan& p) : g_(g), p_(p), constant_offsets_(p.fixed_layout()) {
     int64_t off = 0;
     for (const auto& slot : p.slots()) {
       dim_offset_.push_back(off);
@@ -108,11 +109,11 @@ class Generator {
   absl::StatusOr<GeneratedGraph> run() {
     GeneratedGraph out;
     {
-      auto fn = w_.block("extern \"C\" int ", out.entry,
-                         "(void* const* values, const long long* dims, sofie_host* host, sofie_run_step_fn run_step)");
+      auto fn = w_.block("extern \"C\" int ", out.entry, SOFIE_GRAPH_PARAMS);
       // Dot products may be summed in any order (vectorised); results stay within the checks' tolerance.
       w_.line("#pragma clang fp reassociate(on) contract(fast)");
-      w_.line("(void)dims;");
+      w_.line("(void)arena; (void)dims;");
+      if (constant_offsets_) w_.line("arena = (char*)__builtin_assume_aligned(arena, 64);");
       const auto& steps = p_.steps();
       for (size_t s = 0; s < steps.size(); ++s) {
         const Node& node = g_.nodes()[steps[s].node];
@@ -214,8 +215,13 @@ class Generator {
     }
     return true;
   }
+  // A value's data: arena buffers at their constant offset when the layout is fixed, else from `values`.
   std::string ptr(ValueId v, bool is_const) const {
-    return absl::StrCat("((", is_const ? "const float*" : "float*", ")values[", v, "])");
+    const char* type = is_const ? "const float*" : "float*";
+    if (constant_offsets_ && slot(root(v)).storage == Storage::kArena) {
+      return absl::StrCat("((", type, ")(arena + ", slot(root(v)).offset, "))");
+    }
+    return absl::StrCat("((", type, ")values[", v, "])");
   }
   bool is_f32(ValueId v) const { return v != kNoValue && slot(v).dtype == DType::kFloat32; }
 
@@ -924,6 +930,7 @@ class Generator {
 
   const Graph& g_;
   const Plan& p_;
+  const bool constant_offsets_;
   SourceWriter w_;
   std::vector<int64_t> dim_offset_;
   std::set<std::string> symbols_;

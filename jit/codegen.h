@@ -1,7 +1,8 @@
 // Code generation: a graph and one of its plans -> one C++ translation unit whose function runs the plan's
 // steps (runtime/compiled_abi.h). Shapes that are static in the graph become constants; symbolic dims
 // (batch, nodes, edges) are read from the dims array, so the code serves every plan with the same
-// steps_hash. Operators with an emitter become inline loops (small dense layers with constant sizes,
+// steps_hash; arena buffers sit at constant offsets when the plan's layout is fixed (every shape static).
+// Operators with an emitter become inline loops (small dense layers with constant sizes,
 // elementwise chains, activations fused into the producer's epilogue); every other step calls back into
 // the interpreter's kernel, so any graph the interpreter runs can be compiled.
 #pragma once
@@ -16,7 +17,7 @@
 namespace sofie::jit {
 
 // Bumped whenever the generated code changes meaning (part of the cache key).
-inline constexpr int kCodegenVersion = 12;
+inline constexpr int kCodegenVersion = 13;
 
 // A constant the generated code wants in another layout, made by the provider and passed to the code as
 // the host symbol `symbol`. The value is [rows, cols] float32 (leading dims of a weight flattened).

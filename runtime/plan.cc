@@ -382,6 +382,23 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
       plan->steps_[b.step].workspace_offset = b.offset;
     }
   }
+  // Fixed layout: every value the plan holds has a static shape in the graph (or is a constant of the
+  // graph). Buffer sizes and so offsets are then the same in every plan with this structure; compiled code
+  // bakes the offsets in, and steps_hash covers them anyway, so code never runs against another layout
+  // (a plan whose offsets differed, say through a workspace, would get code of its own).
+  plan->fixed_layout_ = true;
+  for (size_t v = 0; v < slots.size(); ++v) {
+    const Value& value = g.values()[v];
+    if (slots[v].storage == Storage::kAbsent || value.constant) continue;
+    if (!value.shape.is_static() || static_cast<size_t>(value.shape.rank()) != slots[v].shape.size()) {
+      plan->fixed_layout_ = false;
+    }
+  }
+  plan->steps_hash_ = structure_hash(slots, plan->steps_, plan->fixed_layout_);
+  return std::shared_ptr<const Plan>(std::move(plan));
+}
+
+uint64_t Plan::structure_hash(absl::Span<const Slot> slots, absl::Span<const Step> steps, bool fixed_layout) {
   // FNV-1a over the structure (not the dims).
   uint64_t h = 1469598103934665603ull;
   auto mix = [&h](uint64_t x) {
@@ -390,15 +407,20 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::build(std::shared_ptr<const Gr
       h *= 1099511628211ull;
     }
   };
-  for (const Step& step : plan->steps_) mix(static_cast<uint64_t>(step.node));
+  for (const Step& step : steps) mix(static_cast<uint64_t>(step.node));
   mix(~0ull);
   for (const Slot& s : slots) {
     mix(static_cast<uint64_t>(s.storage));
     mix(s.shape.size());
     mix(static_cast<uint64_t>(static_cast<int64_t>(s.alias_of)));
   }
-  plan->steps_hash_ = h;
-  return std::shared_ptr<const Plan>(std::move(plan));
+  if (fixed_layout) {
+    mix(~1ull);
+    for (const Slot& s : slots) {
+      if (s.storage == Storage::kArena) mix(s.offset);
+    }
+  }
+  return h;
 }
 
 }  // namespace sofie

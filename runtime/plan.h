@@ -59,8 +59,14 @@ class Plan {
   const std::vector<Step>& steps() const { return steps_; }
   size_t arena_bytes() const { return arena_bytes_; }
   // Identifies the plan's structure (which nodes run, how every value is stored, every rank): plans with
-  // equal hashes differ only in dim values, so one compiled graph serves them all.
+  // equal hashes differ only in dim values, so one compiled graph serves them all. For a fixed_layout()
+  // plan it also covers every arena offset, which compiled code then uses as constants.
   uint64_t steps_hash() const { return steps_hash_; }
+  // Every value this plan computes has a fully static shape in the graph, so every plan of this structure
+  // has this memory plan: compiled code addresses arena buffers as `arena + offset` with constant offsets.
+  bool fixed_layout() const { return fixed_layout_; }
+  // steps_hash() of a plan with these slots and steps; with `fixed_layout` the arena offsets count too.
+  static uint64_t structure_hash(absl::Span<const Slot> slots, absl::Span<const Step> steps, bool fixed_layout);
   // Sum of the sizes of all arena buffers, i.e. the arena a plan without reuse would need.
   size_t unshared_bytes() const { return unshared_bytes_; }
 
@@ -72,6 +78,7 @@ class Plan {
   size_t arena_bytes_ = 0;
   size_t unshared_bytes_ = 0;
   bool eager_ = false;
+  bool fixed_layout_ = false;
   uint64_t steps_hash_ = 0;
 };
 

@@ -148,7 +148,9 @@ extern "C" int sofie_session_run_step(sofie_host* host, int step) {
 absl::Status Session::State::execute_compiled(const CompiledGraph& code, absl::Span<const TensorView> inputs) {
   set_inputs(inputs);
   step_status = absl::OkStatus();
-  if (code.entry(value_ptrs.data(), dims_flat.data(), reinterpret_cast<sofie_host*>(this), &sofie_session_run_step) != 0) {
+  // The arena the views (and so run_step's kernels) were bound to: bind() is the only place it grows.
+  if (code.entry(static_cast<char*>(arena.data()), value_ptrs.data(), dims_flat.data(),
+                 reinterpret_cast<sofie_host*>(this), &sofie_session_run_step) != 0) {
     return step_status.ok() ? absl::InternalError("compiled graph failed") : step_status;
   }
   const Graph& g = bound->graph();

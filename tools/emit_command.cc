@@ -84,9 +84,9 @@ int emit_command(const std::vector<std::string>& argv) {
   write_file(dir / "graph.cc", gen->source);
 
   std::string manifest = absl::StrCat(
-      "model: ", args.positional[0], "\n", "entry: int ", gen->entry,
-      "(void* const* values, const long long* dims, sofie_host* host, sofie_run_step_fn run_step)\n",
-      "compiled ABI version: ", SOFIE_COMPILED_ABI_VERSION, " (runtime/compiled_abi.h)\n",
+      "model: ", args.positional[0], "\n", "entry: int ", gen->entry, SOFIE_GRAPH_PARAMS "\n",
+      "compiled ABI version: ", SOFIE_COMPILED_ABI_VERSION, " (runtime/compiled_abi.h)\n", "arena buffers: ",
+      (*plan)->fixed_layout() ? "constant offsets (every shape static)" : "read from values (symbolic dims)", "\n",
       "codegen version: ", jit::kCodegenVersion, "\n", "steps: ", gen->emitted_steps, " generated, ",
       gen->fallback_steps, " through the interpreter (run_step)\n", "host functions: ",
       gen->host_symbols.empty() ? "none" : absl::StrJoin(gen->host_symbols, ", "),

@@ -97,7 +97,7 @@ std::string run_direct(sofie_graph_fn fn, const Plan& plan, const Tensor& input)
     }
     dims.insert(dims.end(), s.shape.begin(), s.shape.end());
   }
-  REQUIRE(fn(values.data(), dims.data(), nullptr, &no_fallback) == 0);
+  REQUIRE(fn(base, values.data(), dims.data(), nullptr, &no_fallback) == 0);
   std::string out;
   for (ValueId v : g.outputs()) {
     const Plan::Slot& s = slots[v];

@@ -115,7 +115,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // Facts every generated translation unit must have.
 void check_common_structure(const jit::GeneratedGraph& gen) {
   CHECK(gen.entry == "sofie_graph");
-  CHECK(contains(gen.source, "extern \"C\" int sofie_graph(void* const* values, const long long* dims, "
+  CHECK(contains(gen.source, "extern \"C\" int sofie_graph(char* arena, void* const* values, const long long* dims, "
                              "sofie_host* host, sofie_run_step_fn run_step)"));
   CHECK(!contains(gen.source, "#include"));  // compiled without any header
   CHECK(contains(gen.source, "return 0;"));
@@ -195,6 +195,39 @@ TEST_CASE("golden: an operator without emitter falls back to run_step") {
   CHECK(contains(gen.source, "// step 1: Softmax node 'softmax'"));
   CHECK(contains(gen.source, "if (run_step(host, 1) != 0) return 1;"));
   CHECK(!contains(gen.source, "run_step(host, 0)"));
+  CHECK(!contains(gen.source, "(arena + "));  // a symbolic batch: arena buffers come from `values`
+}
+
+// x[2,4] -> Gemm(W[3,4], transB=1, B[3]) -> Relu -> MatMul(V[3,5]) -> Softmax(axis 0) -> y[2,5], every shape
+// static: the plan's layout is fixed, so the emitted steps address their arena buffers at constant offsets
+// (runtime/compiled_abi.h), next to a step run through the interpreter on the same arena.
+TEST_CASE("golden: a fully static graph addresses the arena at constant offsets") {
+  jit_testing::ModelBuilder model("static_mlp");
+  model.input("x", {2, 4});
+  model.output("y", {2, 5});
+  model.initializer("W", {3, 4});
+  model.initializer("B", {3});
+  model.initializer("V", {3, 5});
+  set_int(model.node("Gemm", {"x", "W", "B"}, "h", "fc"), "transB", 1);
+  model.node("Relu", {"h"}, "r", "act");
+  model.node("MatMul", {"r", "V"}, "z", "mm");
+  jit_testing::set_int(model.node("Softmax", {"z"}, "y", "softmax"), "axis", 0);
+  jit::GeneratedGraph gen;
+  generate_for(model, {{2, 4}}, &gen);
+  check_golden("static_mlp", gen.source);
+
+  check_common_structure(gen);
+  CHECK(gen.emitted_steps == 3);
+  CHECK(gen.fallback_steps == 1);
+  CHECK(contains(gen.source, "if (run_step(host, 3) != 0) return 1;"));
+  CHECK(contains(gen.source, "__builtin_assume_aligned(arena, 64)"));
+  // The input and the weights come from `values`; h (Relu in place) and z from the arena, at literals.
+  CHECK(contains(gen.source, "const float* A = ((const float*)values["));
+  CHECK(contains(gen.source, "const float* W = ((const float*)values["));
+  CHECK(contains(gen.source, "float* Y = ((float*)(arena + 0));"));
+  CHECK(contains(gen.source, "const float* A = ((const float*)(arena + 0));"));
+  CHECK(contains(gen.source, "float* Y = ((float*)(arena + 64));"));
+  CHECK(!contains(gen.source, "dims["));  // nothing symbolic
 }
 
 // x[batch,3,6,20] -> Conv(W[10,3,3,3], B[10], pads 1) -> Add(r) -> Relu -> y: a direct convolution whose
