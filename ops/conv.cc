@@ -96,10 +96,8 @@ void conv_run(const ConvParams& p, const T* x, const T* w, const T* bias, T* y, 
         const T* xp = pad_plane(xg, p.win, p.pad, T(0), col);
         for (int64_t m = 0; m < p.Mg; ++m) {
           const T* wk = wg + m * kernel_size;
-          window_rows(
-              xp, p.pad, p.win, bg ? bg[m] : T(0), yg + m * p.out_size,
-              [wk](T acc, T v, int64_t tap) { return acc + wk[tap] * v; },
-              [](T acc, int64_t, int64_t, int64_t) { return acc; });
+          window_rows(xp, p.pad, p.win, bg ? bg[m] : T(0), yg + m * p.out_size,
+                      [wk](auto acc, auto v, int64_t tap) { return acc + wk[tap] * v; });
         }
         continue;
       }
