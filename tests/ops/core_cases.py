@@ -336,6 +336,21 @@ def transpose_cases():
     e = rand(0, 3)
     case("transpose_empty", [node("Transpose", ["X"], ["Y"])], [("X", e)], [("Y", np.zeros((3, 0), np.float32))],
          opset=13)
+    # The two innermost loops of a transpose run as 8 x 8 tiles (4-byte elements in vector registers), the
+    # edges element by element: sizes around 8 and 16, every element size, a batch of them.
+    for rows, cols in ((1, 9), (7, 9), (8, 8), (9, 17), (16, 24), (17, 33), (40, 3)):
+        x = rand(rows, cols)
+        case(f"transpose_tiles_{rows}x{cols}", [node("Transpose", ["X"], ["Y"])], [("X", x)], [("Y", x.T.copy())],
+             opset=13)
+    for dtype in (np.int32, np.float64, np.int8, np.bool_):
+        x = rand(3, 17, 10) > 0 if dtype == np.bool_ else randint(3, 17, 10, dtype=dtype)
+        case(f"transpose_tiles_{np.dtype(dtype).name}", [node("Transpose", ["X"], ["Y"], perm=[0, 2, 1])],
+             [("X", x)], [("Y", x.transpose(0, 2, 1).copy())], opset=13)
+    for shape, perm in (((1, 16, 7, 16), [0, 3, 1, 2]), ((2, 9, 5, 11), [0, 2, 3, 1]), ((3, 8, 16), [2, 1, 0]),
+                        ((2, 3, 16, 8), [0, 3, 2, 1]), ((4, 0, 9), [0, 2, 1])):
+        x = rand(*shape)
+        case("transpose_" + "x".join(map(str, shape)) + "_" + "".join(map(str, perm)),
+             [node("Transpose", ["X"], ["Y"], perm=perm)], [("X", x)], [("Y", x.transpose(perm).copy())], opset=13)
 
 
 def concat_cases():
