@@ -141,7 +141,7 @@ void transpose_rows(int64_t n1, int64_t n0, int64_t s0, const T* in, T* out) {
 // The two innermost loops of a copy as one block: out[r * n0 + i] = in[r * s1 + i * s0] for r < n1, i < n0,
 // so that short rows cost no odometer step each.
 template <typename T>
-void copy_block(int64_t n1, int64_t s1, int64_t n0, int64_t s0, const T* in, T* out) {
+void copy_block_of(int64_t n1, int64_t s1, int64_t n0, int64_t s0, const T* in, T* out) {
   if (s0 == 1 && s1 == 0) {
     // One row repeated (Tile, Expand): written once, then the output copied onto its own end, doubling.
     copy_rows(1, 0, n0, in, out);
@@ -178,7 +178,7 @@ void copy_loops(const StridedCopy& p, const T* in, T* out) {
   int64_t index[kMaxStridedLoops] = {};
   int64_t off = p.in_offset;
   for (int64_t done = 0; done < p.total; done += n1 * n0) {
-    copy_block(n1, s1, n0, s0, in + off, out + done);
+    copy_block_of(n1, s1, n0, s0, in + off, out + done);
     for (int d = outer - 1; d >= 0; --d) {
       off += p.in_strides[d];
       if (++index[d] < p.dims[d]) break;
@@ -188,16 +188,33 @@ void copy_loops(const StridedCopy& p, const T* in, T* out) {
   }
 }
 
+// f(T{}) with T the unsigned integer of element_size bytes (8 for any other size).
+template <typename F>
+void with_element_bits(size_t element_size, F f) {
+  switch (element_size) {
+    case 1: f(uint8_t{}); break;
+    case 2: f(uint16_t{}); break;
+    case 4: f(uint32_t{}); break;
+    default: f(uint64_t{}); break;
+  }
+}
+
 }  // namespace
 
 void run_strided_copy(const StridedCopy& p, const void* in, void* out) {
   if (p.total == 0) return;
-  switch (p.element_size) {
-    case 1: copy_loops(p, static_cast<const uint8_t*>(in), static_cast<uint8_t*>(out)); break;
-    case 2: copy_loops(p, static_cast<const uint16_t*>(in), static_cast<uint16_t*>(out)); break;
-    case 4: copy_loops(p, static_cast<const uint32_t*>(in), static_cast<uint32_t*>(out)); break;
-    default: copy_loops(p, static_cast<const uint64_t*>(in), static_cast<uint64_t*>(out)); break;
-  }
+  with_element_bits(p.element_size, [&](auto zero) {
+    using T = decltype(zero);
+    copy_loops(p, static_cast<const T*>(in), static_cast<T*>(out));
+  });
+}
+
+void copy_block(int64_t n1, int64_t s1, int64_t n0, int64_t s0, size_t element_size, const void* in, void* out) {
+  if (n1 <= 0 || n0 <= 0) return;
+  with_element_bits(element_size, [&](auto zero) {
+    using T = decltype(zero);
+    copy_block_of(n1, s1, n0, s0, static_cast<const T*>(in), static_cast<T*>(out));
+  });
 }
 
 }  // namespace sofie::ops

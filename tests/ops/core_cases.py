@@ -155,6 +155,28 @@ def binary_cases():
         chain = [node("Add", ["A", "C"], ["T"]), node("Relu", ["T"], ["R"]), node("Sub", ["R", "B"], ["Y"])]
         case(f"add_relu_sub_inner{n}_in_place", chain, [("A", a), ("B", b), ("C", c)],
              [("Y", np.maximum(a + c, 0) - b)], opset=14)
+    # Short innermost rows are taken many at a time as one run, an operand broadcast along them (one value
+    # per row) or repeating them (one row for all) copied out first: rows of 1 to 17 elements, either side,
+    # more rows than one run holds (4096 bytes of an operand), other element types.
+    for n in list(range(1, 18)) + [31]:
+        a, b, c = rand(2, 70, n), rand(2, 70, 1), rand(n)
+        case(f"sub_rows_of_{n}_row_value", [node("Sub", ["B", "A"], ["Y"])], [("A", a), ("B", b)], [("Y", b - a)],
+             opset=14)
+        case(f"div_rows_of_{n}_one_row", [node("Div", ["A", "C"], ["Y"])], [("A", a), ("C", c + 3)],
+             [("Y", a / (c + 3))], opset=14)
+        case(f"mul_rows_of_{n}_one_row_first", [node("Mul", ["C", "B"], ["Y"])], [("B", b), ("C", c)],
+             [("Y", c * b)], opset=14)
+    for shape_a, shape_b, dtype in (((1400, 3), (1400, 1), np.float32), ((3, 1500, 2), (1, 1500, 1), np.float32),
+                                    ((600, 5), (600, 1), np.float64), ((2, 900, 3), (900, 1), np.int32),
+                                    ((700, 7), (7,), np.int64), ((0, 4, 3), (4, 1), np.float32)):
+        if np.issubdtype(dtype, np.integer):
+            a, b = randint(*shape_a, dtype=dtype), randint(*shape_b, dtype=dtype)
+        else:
+            a, b = rand(*shape_a, dtype=dtype), rand(*shape_b, dtype=dtype)
+        tag = "x".join(map(str, shape_a)) + "_" + "x".join(map(str, shape_b)) + "_" + np.dtype(dtype).name
+        case(f"sub_runs_{tag}", [node("Sub", ["A", "B"], ["Y"])], [("A", a), ("B", b)], [("Y", a - b)], opset=14)
+        case(f"add_runs_{tag}_swapped", [node("Add", ["B", "A"], ["Y"])], [("A", a), ("B", b)], [("Y", b + a)],
+             opset=14)
     a = rand(3, 4)
     case("add_symbolic", [node("Add", ["A", "B"], ["Y"])], [("A", a), ("B", a[0])], [("Y", a + a[0])], opset=14,
          input_shapes={"A": ["n", 4], "B": [4]}, expect_shape="[n,4]")
