@@ -79,7 +79,7 @@ void im2col(const T* x, int64_t channels, const Window3& w, T* col) {
 // Output rows [0, rows) of `size` elements: the bias of each row, or zeros.
 template <typename T>
 void init_rows(T* y, int64_t rows, int64_t size, const T* bias) {
-  for (int64_t r = 0; r < rows; ++r) std::fill(y + r * size, y + (r + 1) * size, bias ? bias[r] : T(0));
+  for (int64_t r = 0; r < rows; ++r) fill_row(size, bias ? bias[r] : T(0), y + r * size);
 }
 
 template <typename T>

@@ -111,6 +111,12 @@ inline void with_unit_stride(int64_t stride, F f) {
   }
 }
 
+// y[i] = v for i < n, in vector blocks (std::fill's loop stays scalar at -O2: its trip count is unknown).
+template <typename T>
+void fill_row(int64_t n, T v, T* y) {
+  for_lanes<kBlockLanes<T>>(n, [&](int64_t i) { y[i] = v; });
+}
+
 // y[i] = f(x[i])
 template <typename T, typename U, typename F>
 void map_unary(int64_t n, const T* x, U* y, F f) {
