@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "ops/movement_util.h"
 #include "ops/op_util.h"
 #include "ops/vec_loop.h"
 #include "runtime/op.h"
@@ -72,23 +74,33 @@ bool plan_broadcast(const std::array<const Dims*, N>& in, const Dims& out, Broad
   return p.dims.size() <= static_cast<size_t>(kMaxBroadcastRank);
 }
 
-// Calls row(out_offset, offsets, n) for each innermost row of n output elements; offsets[k] is operand k's
-// element offset at the row's start. Rows are visited in output order, so out_offset = rows done * n.
-template <int N, typename F>
-void for_each_row(const BroadcastLoop<N>& p, F&& row) {
+// Calls block(out_offset, offsets) for each block of the kLevels innermost loop levels (1 or 2; a plan of
+// rank 1 has a single block); offsets[k] is operand k's element offset at the block's start. Blocks are
+// visited in output order, so out_offset = blocks done * block size.
+template <int kLevels, int N, typename F>
+void for_each_block(const BroadcastLoop<N>& p, F&& block) {
   const int rank = static_cast<int>(p.dims.size());
-  const int64_t inner = p.dims[rank - 1];
+  const int outer = std::max(rank - kLevels, 0);
+  int64_t size = 1;
+  for (int d = outer; d < rank; ++d) size *= p.dims[d];
   int64_t index[kMaxBroadcastRank] = {};
   int64_t offsets[N] = {};
-  for (int64_t done = 0; done < p.total; done += inner) {
-    row(done, static_cast<const int64_t*>(offsets), inner);
-    for (int d = rank - 2; d >= 0; --d) {
+  for (int64_t done = 0; done < p.total; done += size) {
+    block(done, static_cast<const int64_t*>(offsets));
+    for (int d = outer - 1; d >= 0; --d) {
       for (int k = 0; k < N; ++k) offsets[k] += p.strides[k][d];
       if (++index[d] < p.dims[d]) break;
       for (int k = 0; k < N; ++k) offsets[k] -= p.strides[k][d] * p.dims[d];
       index[d] = 0;
     }
   }
+}
+
+// Calls row(out_offset, offsets, n) for each innermost row of n output elements (see for_each_block).
+template <int N, typename F>
+void for_each_row(const BroadcastLoop<N>& p, F&& row) {
+  const int64_t inner = p.dims.back();
+  for_each_block<1>(p, [&](int64_t out, const int64_t* off) { row(out, off, inner); });
 }
 
 // y[i] = f(a[i * sa], b[i * sb], c[i * sc]) for strides in {0, 1}.
@@ -108,9 +120,42 @@ void map_ternary(int64_t n, const A* a, int64_t sa, const B* b, int64_t sb, cons
   });
 }
 
-// y = f(a, b) over a planned two-operand loop.
+// Rows [0, rows) of an operand in a block of the two innermost loop levels (rows at stride s1 of n0
+// elements at stride s0 in {0, 1}) as one run of rows * n0 elements with stride 0 or 1: the operand itself
+// when it is one value or contiguous over the rows, else its values copied into buf.
+template <typename T>
+inline std::pair<const T*, int64_t> rows_as_run(const T* x, int64_t s1, int64_t s0, int64_t n0, int64_t rows,
+                                                T* buf) {
+  if (s0 == 0 && (s1 == 0 || rows == 1)) return {x, 0};
+  if (s0 == 1 && (s1 == n0 || rows == 1)) return {x, 1};
+  copy_block(rows, s1, n0, s0, sizeof(T), x, buf);
+  return {buf, 1};
+}
+
+// y = f(a, b) over a planned two-operand loop. Innermost rows shorter than a vector block are taken many
+// at a time as one run (an operand broadcast along them or repeating them copied out first), so that the
+// arithmetic runs on whole vectors, not one short scalar loop per row.
 template <typename A, typename B, typename Y, typename F>
 void run_broadcast(const BroadcastLoop<2>& p, const A* a, const B* b, Y* y, F f) {
+  const int rank = static_cast<int>(p.dims.size());
+  const int64_t n0 = p.dims.back();
+  if (rank >= 2 && n0 < kMixedLanes<A, B, Y>) {
+    constexpr int64_t kRun = 4096 / std::max(sizeof(A), sizeof(B));  // elements copied out at a time
+    alignas(64) A ta[kRun];
+    alignas(64) B tb[kRun];
+    const int64_t n1 = p.dims[rank - 2], group = kRun / n0;
+    const int64_t sa1 = p.strides[0][rank - 2], sa0 = p.strides[0].back();
+    const int64_t sb1 = p.strides[1][rank - 2], sb0 = p.strides[1].back();
+    for_each_block<2>(p, [&](int64_t out, const int64_t* off) {
+      for (int64_t r = 0; r < n1; r += group) {
+        const int64_t rows = std::min(group, n1 - r);
+        const auto [pa, ua] = rows_as_run(a + off[0] + r * sa1, sa1, sa0, n0, rows, ta);
+        const auto [pb, ub] = rows_as_run(b + off[1] + r * sb1, sb1, sb0, n0, rows, tb);
+        map_binary(rows * n0, pa, ua, pb, ub, y + out + r * n0, f);
+      }
+    });
+    return;
+  }
   const int64_t sa = p.strides[0].back(), sb = p.strides[1].back();
   for_each_row(p, [&](int64_t out, const int64_t* off, int64_t n) {
     map_binary(n, a + off[0], sa, b + off[1], sb, y + out, f);

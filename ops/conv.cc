@@ -79,7 +79,7 @@ void im2col(const T* x, int64_t channels, const Window3& w, T* col) {
 // Output rows [0, rows) of `size` elements: the bias of each row, or zeros.
 template <typename T>
 void init_rows(T* y, int64_t rows, int64_t size, const T* bias) {
-  for (int64_t r = 0; r < rows; ++r) std::fill(y + r * size, y + (r + 1) * size, bias ? bias[r] : T(0));
+  for (int64_t r = 0; r < rows; ++r) fill_row(size, bias ? bias[r] : T(0), y + r * size);
 }
 
 template <typename T>
@@ -96,10 +96,8 @@ void conv_run(const ConvParams& p, const T* x, const T* w, const T* bias, T* y, 
         const T* xp = pad_plane(xg, p.win, p.pad, T(0), col);
         for (int64_t m = 0; m < p.Mg; ++m) {
           const T* wk = wg + m * kernel_size;
-          window_rows(
-              xp, p.pad, p.win, bg ? bg[m] : T(0), yg + m * p.out_size,
-              [wk](T acc, T v, int64_t tap) { return acc + wk[tap] * v; },
-              [](T acc, int64_t, int64_t, int64_t) { return acc; });
+          window_rows(xp, p.pad, p.win, bg ? bg[m] : T(0), yg + m * p.out_size,
+                      [wk](auto acc, auto v, int64_t tap) { return acc + wk[tap] * v; });
         }
         continue;
       }

@@ -206,56 +206,117 @@ const T* pad_plane(const T* x, const Window3& w, const PaddedPlane& p, T fill, T
   return buf;
 }
 
-// One block of L output positions [o, o + L) of an output row of window_rows, the accumulators in
+// A vector of the elements x[0], x[s], x[2s], ... for stride S (0: the run-time stride s). Stride 2 takes
+// the even lanes of two loads, the second ending at the last element used (nothing past it is read);
+// larger strides gather lane by lane.
+template <int S, typename T>
+inline Vec<T> load_lanes(const T* x, int64_t s) {
+  constexpr int V = kVecLanes<T>;
+  if constexpr (S == 1) {
+    return load_vec(x);
+  } else if constexpr (S == 2) {
+    using Index = decltype(Vec<T>{} < Vec<T>{});
+    Index even = {};
+    for (int j = 0; j < V / 2; ++j) {
+      even[j] = 2 * j;                  // x[2j] = first[2j]
+      even[V / 2 + j] = V + 1 + 2 * j;  // x[V + 2j] = second[1 + 2j]
+    }
+    return __builtin_shuffle(load_vec(x), load_vec(x + V - 1), even);
+  } else {
+    Vec<T> v = {};
+    for (int j = 0; j < V; ++j) v[j] = x[j * s];
+    return v;
+  }
+}
+
+// NV vectors of output positions [o, o + NV * lanes) of an output row of window_rows, the accumulators in
 // registers across the taps.
-template <int L, typename T, typename Step, typename Finish>
-inline void window_block(const T* xp, int64_t e1, int64_t e2, const Window3& w, T init, int64_t od, int64_t oh,
-                         int64_t o, T* yrow, Step& step, Finish& finish) {
+template <int NV, int S, typename T, typename Step>
+inline void window_vectors(const T* xp, int64_t e1, int64_t e2, const Window3& w, T init, int64_t od, int64_t oh,
+                           int64_t o, T* yrow, Step& step) {
+  constexpr int V = kVecLanes<T>;
   const WindowAxis& a0 = w.ax[0];
   const WindowAxis& a1 = w.ax[1];
   const WindowAxis& a2 = w.ax[2];
-  const int64_t s2 = a2.s;
-  T acc[L];
-  for (int j = 0; j < L; ++j) acc[j] = init;
+  const int64_t s2 = S != 0 ? S : a2.s;
+  Vec<T> acc[NV];
+  for (int i = 0; i < NV; ++i) acc[i] = splat(init);
   int64_t tap = 0;
   for (int64_t kd = 0; kd < a0.k; ++kd) {
     for (int64_t kh = 0; kh < a1.k; ++kh) {
       const T* xrow = xp + ((od * a0.s + kd * a0.d) * e1 + oh * a1.s + kh * a1.d) * e2 + o * s2;
       for (int64_t kw = 0; kw < a2.k; ++kw, ++tap) {
         const T* src = xrow + kw * a2.d;
-        if (s2 == 1) {
-          for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[j], tap);
-        } else if (s2 == 2) {
-          for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[2 * j], tap);
-        } else {
-          for (int j = 0; j < L; ++j) acc[j] = step(acc[j], src[j * s2], tap);
-        }
+        for (int i = 0; i < NV; ++i) acc[i] = step(acc[i], load_lanes<S>(src + i * V * s2, s2), tap);
       }
     }
   }
-  for (int j = 0; j < L; ++j) yrow[o + j] = finish(acc[j], od, oh, o + j);
+  for (int i = 0; i < NV; ++i) store_vec(yrow + o + i * V, acc[i]);
 }
 
-// The window walk shared by the depthwise convolution and the pools, on a padded plane xp (extents e):
-// for each output row, accumulators for a block of output positions stay in registers while every tap
-// (kd, kh, kw) is folded in with step(acc, x, tap index); stride 1 along the width reads contiguous memory
-// and vectorises. Blocks of 16, then 8 and 4 positions, so that short rows (pooled feature maps) are
-// vectorised too. Then y[od, oh, o] = finish(acc, od, oh, o).
-template <typename T, typename Step, typename Finish>
-void window_rows(const T* xp, const PaddedPlane& pp, const Window3& w, T init, T* y, Step step, Finish finish) {
+// Output position o of an output row of window_rows, one lane.
+template <typename T, typename Step>
+inline T window_point(const T* xp, int64_t e1, int64_t e2, const Window3& w, T init, int64_t od, int64_t oh,
+                      int64_t o, Step& step) {
   const WindowAxis& a0 = w.ax[0];
   const WindowAxis& a1 = w.ax[1];
+  const WindowAxis& a2 = w.ax[2];
+  T acc = init;
+  int64_t tap = 0;
+  for (int64_t kd = 0; kd < a0.k; ++kd) {
+    for (int64_t kh = 0; kh < a1.k; ++kh) {
+      const T* xrow = xp + ((od * a0.s + kd * a0.d) * e1 + oh * a1.s + kh * a1.d) * e2 + o * a2.s;
+      for (int64_t kw = 0; kw < a2.k; ++kw, ++tap) acc = step(acc, xrow[kw * a2.d], tap);
+    }
+  }
+  return acc;
+}
+
+template <int S, typename T, typename Step, typename Finish>
+void window_rows_strided(const T* xp, const PaddedPlane& pp, const Window3& w, T init, T* y, Step& step,
+                         Finish& finish) {
+  constexpr int V = kVecLanes<T>;
   const int64_t e1 = pp.extent[1], e2 = pp.extent[2];
   const int64_t ow = w.ax[2].out;
-  for (int64_t od = 0; od < a0.out; ++od) {
-    for (int64_t oh = 0; oh < a1.out; ++oh) {
-      T* yrow = y + (od * a1.out + oh) * ow;
+  for (int64_t od = 0; od < w.ax[0].out; ++od) {
+    for (int64_t oh = 0; oh < w.ax[1].out; ++oh) {
+      T* yrow = y + (od * w.ax[1].out + oh) * ow;
       int64_t o = 0;
-      for (; o + 16 <= ow; o += 16) window_block<16>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
-      for (; o + 8 <= ow; o += 8) window_block<8>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
-      for (; o + 4 <= ow; o += 4) window_block<4>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
-      for (; o < ow; ++o) window_block<1>(xp, e1, e2, w, init, od, oh, o, yrow, step, finish);
+      for (; o + 2 * V <= ow; o += 2 * V) window_vectors<2, S>(xp, e1, e2, w, init, od, oh, o, yrow, step);
+      for (; o + V <= ow; o += V) window_vectors<1, S>(xp, e1, e2, w, init, od, oh, o, yrow, step);
+      if (o < ow && ow >= V) {
+        // The last vector overlaps the one before: its first lanes compute the same values again.
+        window_vectors<1, S>(xp, e1, e2, w, init, od, oh, ow - V, yrow, step);
+      } else {
+        for (; o < ow; ++o) yrow[o] = window_point(xp, e1, e2, w, init, od, oh, o, step);
+      }
+      finish(yrow, ow, od, oh);
     }
+  }
+}
+
+// The row epilogue of window_rows that leaves the accumulations as they are.
+struct NoFinish {
+  template <typename T>
+  void operator()(T*, int64_t, int64_t, int64_t) const {}
+};
+
+// The window walk shared by the depthwise convolution and the pools, on a padded plane xp (extents e):
+// for each output row, vectors of accumulators for output positions stay in registers while every tap
+// (kd, kh, kw) is folded in with step(acc, x, tap index), a generic functor called on vectors (Vec<T>) and
+// on scalars (a row's last positions when it is shorter than a vector). Width strides 1 and 2 read whole
+// vectors (stride 2 keeps the even lanes of two), larger ones gather. Then finish(row, n, od, oh) runs
+// over each finished output row y[od, oh, 0:n].
+template <typename T, typename Step, typename Finish = NoFinish>
+void window_rows(const T* xp, const PaddedPlane& pp, const Window3& w, T init, T* y, Step step,
+                 Finish finish = Finish()) {
+  switch (w.ax[2].s) {
+    case 1:
+      return window_rows_strided<1>(xp, pp, w, init, y, step, finish);
+    case 2:
+      return window_rows_strided<2>(xp, pp, w, init, y, step, finish);
+    default:
+      return window_rows_strided<0>(xp, pp, w, init, y, step, finish);
   }
 }
 

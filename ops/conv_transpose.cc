@@ -103,7 +103,7 @@ void conv_transpose_run(const ConvTransposeParams& p, const T* x, const T* w, co
       const T* wg = w + g * p.Cg * p.rows;  // [Cg, Mg * kernel size]
       T* yg = y + (n * p.M + g * p.Mg) * p.out_size;
       for (int64_t m = 0; m < p.Mg; ++m) {
-        std::fill(yg + m * p.out_size, yg + (m + 1) * p.out_size, p.has_bias ? bias[g * p.Mg + m] : T(0));
+        fill_row(p.out_size, p.has_bias ? bias[g * p.Mg + m] : T(0), yg + m * p.out_size);
       }
       if (p.Cg == 0 || p.in_size == 0) continue;
       if (p.direct) {

@@ -29,7 +29,13 @@ struct StridedCopy : OpParams {
 bool plan_strided_copy(absl::Span<const int64_t> dims, absl::Span<const int64_t> in_strides, int64_t in_offset,
                        size_t element_size, StridedCopy& out);
 
-// Runs a planned copy; `out` is dense. Every input element read lies inside the planned range.
+// Runs a planned copy; `out` is dense. Every input element read lies inside the planned range. The two
+// innermost loops run as one block: repeated rows by doubling, short contiguous rows without a call each,
+// a transpose (input stride 1 on the outer of the two) in 8 x 8 tiles.
 void run_strided_copy(const StridedCopy& p, const void* in, void* out);
+
+// out[r * n0 + i] = in[r * s1 + i * s0] for r < n1, i < n0, elements of element_size bytes: one block of
+// the two innermost loops of a copy (the way run_strided_copy runs them).
+void copy_block(int64_t n1, int64_t s1, int64_t n0, int64_t s0, size_t element_size, const void* in, void* out);
 
 }  // namespace sofie::ops

@@ -4,9 +4,9 @@
 //
 // The windowed kernels copy a plane into the workspace with its padding (-inf or lowest for max, 0 for
 // sums) when a window leaves the input, then walk the output rows (window_rows in conv_pool_common.h):
-// accumulators for a block of output positions fold in every tap; along a stride-1 output width that
-// reads contiguous memory and vectorises, other strides read with a stride. Averages divide by per-axis
-// tap counts computed when planning. MaxPool with Indices takes a scalar path that tracks positions.
+// vectors of accumulators for output positions fold in every tap (width stride 1 and 2 read whole vectors,
+// larger strides gather). Averages divide each finished row by per-axis tap counts computed when planning.
+// MaxPool with Indices takes a scalar path that tracks positions.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -58,9 +58,25 @@ T lowest() {
                                               : std::numeric_limits<T>::lowest();
 }
 
-template <typename T>
-inline T max_of(T a, T b) {
-  return select(b > a, b, a);
+// b if b > a, else a (a NaN b never wins; a NaN a stays), on scalars or lane by lane on vectors.
+template <typename V>
+inline V max_of(V a, V b) {
+  if constexpr (std::is_arithmetic_v<V>) {
+    return select(b > a, b, a);
+  } else {
+    return b > a ? b : a;
+  }
+}
+
+// f(v) for a scalar v, or f on every lane of a vector v.
+template <typename V, typename F>
+inline V map_lanes(V v, F f) {
+  if constexpr (std::is_arithmetic_v<V>) {
+    return f(v);
+  } else {
+    for (int j = 0; j < static_cast<int>(sizeof(V) / sizeof(v[0])); ++j) v[j] = f(v[j]);
+    return v;
+  }
 }
 
 // MaxPool with Indices: the first maximum in window order, its flat index in X (row-major, or
@@ -281,9 +297,8 @@ class PoolOp : public Op {
           y[c] = reduce_row(p.in_size, x + c * p.in_size, lowest<T>(), mx, mx);
         } else {
           const T* xp = pad_plane(x + c * p.in_size, p.win, p.pad, lowest<T>(), buf);
-          window_rows(
-              xp, p.pad, p.win, lowest<T>(), y + c * p.out_size, [](T a, T v, int64_t) { return max_of(a, v); },
-              [](T a, int64_t, int64_t, int64_t) { return a; });
+          window_rows(xp, p.pad, p.win, lowest<T>(), y + c * p.out_size,
+                      [](auto a, auto v, int64_t) { return max_of(a, v); });
         }
       }
       return;
@@ -304,9 +319,11 @@ class PoolOp : public Op {
               c0 = p.count_f64[0].data(), c1 = p.count_f64[1].data(), c2 = p.count_f64[2].data();
             }
             const T* xp = pad_plane(x + c * p.in_size, p.win, p.pad, T(0), buf);
-            window_rows(
-                xp, p.pad, p.win, T(0), y + c * p.out_size, [](T a, T v, int64_t) { return a + v; },
-                [c0, c1, c2](T a, int64_t od, int64_t oh, int64_t o) { return a / (c0[od] * c1[oh] * c2[o]); });
+            window_rows(xp, p.pad, p.win, T(0), y + c * p.out_size, [](auto a, auto v, int64_t) { return a + v; },
+                        [c0, c1, c2](T* row, int64_t n, int64_t od, int64_t oh) {
+                          const T c01 = c0[od] * c1[oh];
+                          for_lanes<kBlockLanes<T>>(n, [&](int64_t o) { row[o] = row[o] / (c01 * c2[o]); });
+                        });
           }
         }
         return;
@@ -321,9 +338,11 @@ class PoolOp : public Op {
             y[c] = root(reduce_row(p.in_size, x + c * p.in_size, T(0), acc, add));
           } else {
             const T* xp = pad_plane(x + c * p.in_size, p.win, p.pad, T(0), buf);
-            window_rows(
-                xp, p.pad, p.win, T(0), y + c * p.out_size, [term](T a, T v, int64_t) { return a + term(v); },
-                [root](T a, int64_t, int64_t, int64_t) { return root(a); });
+            window_rows(xp, p.pad, p.win, T(0), y + c * p.out_size,
+                        [term](auto a, auto v, int64_t) { return a + map_lanes(v, term); },
+                        [root](T* row, int64_t n, int64_t, int64_t) {
+                          for_lanes<kBlockLanes<T>>(n, [&](int64_t o) { row[o] = root(row[o]); });
+                        });
           }
         }
       };

@@ -71,40 +71,15 @@ constexpr ActivationInfo kActivations[] = {
     {"softplus", Act::kSoftplus, false, false, 0, 0},
 };
 
-// Elementwise loops of the gate arithmetic on GCC vector types, one AVX register per iteration, so
-// hidden sizes as small as 8 vectorise. (Copying blocks into local arrays, as vec_loop.h does, costs a
-// store-forwarding stall per block here: GCC's generic tuning copies them in 16-byte halves and reads them
-// back 32 bytes at a time.) The functors are generic lambdas: called on vectors, then on scalars for the tail.
-#ifdef __AVX__
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;  // SSE2: passing 32-byte vectors would change the ABI
-#endif
-template <typename T>
-struct VecOf {
-  typedef T type __attribute__((vector_size(kVecBytes)));
-};
-template <typename T>
-using Vec = typename VecOf<T>::type;
-template <typename T>
-inline constexpr int kLanes = static_cast<int>(kVecBytes / sizeof(T));
-
-template <typename T>
-inline Vec<T> load(const T* p) {
-  Vec<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <typename T>
-inline void store(T* p, Vec<T> v) {
-  std::memcpy(p, &v, sizeof v);
-}
+// Elementwise loops of the gate arithmetic on GCC vector types (vec_loop.h), one AVX register per
+// iteration, so hidden sizes as small as 8 vectorise. The functors are generic lambdas: called on vectors,
+// then on scalars for the tail.
 
 // y[i] = f(a[i], b[i]); y may alias an input.
 template <typename T, typename F>
 void map2(int64_t n, const T* a, const T* b, T* y, F f) {
   int64_t i = 0;
-  for (; i + kLanes<T> <= n; i += kLanes<T>) store(y + i, f(load(a + i), load(b + i)));
+  for (; i + kVecLanes<T> <= n; i += kVecLanes<T>) store_vec(y + i, f(load_vec(a + i), load_vec(b + i)));
   for (; i < n; ++i) y[i] = f(a[i], b[i]);
 }
 
@@ -112,7 +87,9 @@ void map2(int64_t n, const T* a, const T* b, T* y, F f) {
 template <typename T, typename F>
 void map3(int64_t n, const T* a, const T* b, const T* c, T* y, F f) {
   int64_t i = 0;
-  for (; i + kLanes<T> <= n; i += kLanes<T>) store(y + i, f(load(a + i), load(b + i), load(c + i)));
+  for (; i + kVecLanes<T> <= n; i += kVecLanes<T>) {
+    store_vec(y + i, f(load_vec(a + i), load_vec(b + i), load_vec(c + i)));
+  }
   for (; i < n; ++i) y[i] = f(a[i], b[i], c[i]);
 }
 
@@ -120,7 +97,9 @@ void map3(int64_t n, const T* a, const T* b, const T* c, T* y, F f) {
 template <typename T, typename F>
 void map4(int64_t n, const T* a, const T* b, const T* c, const T* d, T* y, F f) {
   int64_t i = 0;
-  for (; i + kLanes<T> <= n; i += kLanes<T>) store(y + i, f(load(a + i), load(b + i), load(c + i), load(d + i)));
+  for (; i + kVecLanes<T> <= n; i += kVecLanes<T>) {
+    store_vec(y + i, f(load_vec(a + i), load_vec(b + i), load_vec(c + i), load_vec(d + i)));
+  }
   for (; i < n; ++i) y[i] = f(a[i], b[i], c[i], d[i]);
 }
 
@@ -220,7 +199,7 @@ void gemm_abt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, cons
 // float64 has no ABI kernel: dot products with lane-wise partial sums (vectorised without reassociation).
 void gemm_abt(int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B, int64_t ldb,
               double* C, int64_t ldc) {
-  constexpr int L = kLanes<double>;
+  constexpr int L = kVecLanes<double>;
   for (int64_t m = 0; m < M; ++m) {
     const double* a = A + m * lda;
     for (int64_t n = 0; n < N; ++n) {

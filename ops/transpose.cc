@@ -1,4 +1,5 @@
-// Transpose (perm defaults to reversing the dims), any dtype: a strided copy by element size.
+// Transpose (perm defaults to reversing the dims), any dtype: a strided copy (movement_util.h), which
+// takes the two innermost loops of a transpose as 8 x 8 tiles.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -7,47 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ops/movement_util.h"
 #include "ops/op_util.h"
 #include "runtime/op.h"
 
 namespace sofie::ops {
 namespace {
-
-constexpr int kMaxTransposeRank = 16;
-
-// The output walked in order as nested loops; in_strides[d] is how far the input moves (in elements) per
-// step of output dim d. Output dims that stay adjacent in the input are merged and size-1 dims dropped,
-// so the innermost input stride is 1 whenever the last dim does not move.
-struct TransposeParams : OpParams {
-  int64_t total = 0;
-  size_t element_size = 0;
-  Dims dims;
-  Dims in_strides;
-};
-
-template <typename T>
-void transpose_copy(const TransposeParams& p, const T* in, T* out) {
-  const int rank = static_cast<int>(p.dims.size());
-  const int64_t inner = p.dims[rank - 1];
-  const int64_t inner_stride = p.in_strides[rank - 1];
-  int64_t index[kMaxTransposeRank] = {};
-  int64_t in_off = 0;
-  for (int64_t done = 0; done < p.total; done += inner) {
-    const T* src = in + in_off;
-    T* dst = out + done;
-    if (inner_stride == 1) {
-      std::memcpy(dst, src, static_cast<size_t>(inner) * sizeof(T));
-    } else {
-      for (int64_t i = 0; i < inner; ++i) dst[i] = src[i * inner_stride];
-    }
-    for (int d = rank - 2; d >= 0; --d) {
-      in_off += p.in_strides[d];
-      if (++index[d] < p.dims[d]) break;
-      in_off -= p.in_strides[d] * p.dims[d];
-      index[d] = 0;
-    }
-  }
-}
 
 class TransposeOp : public Op {
  public:
@@ -90,28 +56,14 @@ class TransposeOp : public Op {
     SOFIE_ASSIGN_OR_RETURN(std::vector<int64_t> perm, perm_for(ctx, rank));
     Dims out;
     for (int64_t p : perm) out.push_back(in[p]);
-    auto& params = ctx.make_params<TransposeParams>();
-    params.total = num_elements(in);
-    params.element_size = dtype_size(ctx.input_dtype(0));
+    // Output dim d steps the input by in_strides[perm[d]] (plan_strided_copy merges dims that stay
+    // adjacent and drops size-1 ones).
     const Dims in_strides = row_major_strides(in);
-    for (int64_t d = 0; d < rank; ++d) {
-      const int64_t axis = perm[d];
-      if (in[axis] == 1) continue;
-      if (!params.dims.empty() && params.in_strides.back() == in_strides[axis] * in[axis]) {
-        // Stepping the previous dim once = walking this one fully: one longer run.
-        params.dims.back() *= in[axis];
-        params.in_strides.back() = in_strides[axis];
-      } else {
-        params.dims.push_back(in[axis]);
-        params.in_strides.push_back(in_strides[axis]);
-      }
-    }
-    if (params.dims.empty()) {
-      params.dims.push_back(1);
-      params.in_strides.push_back(1);
-    }
-    if (params.dims.size() > kMaxTransposeRank) {
-      return ctx.error(absl::StrCat("transposing ", dims_string(in), " needs more than ", kMaxTransposeRank,
+    Dims strides;
+    for (int64_t axis : perm) strides.push_back(in_strides[axis]);
+    auto& params = ctx.make_params<StridedCopy>();
+    if (!plan_strided_copy(out, strides, 0, dtype_size(ctx.input_dtype(0)), params)) {
+      return ctx.error(absl::StrCat("transposing ", dims_string(in), " needs more than ", kMaxStridedLoops,
                                     " loop levels"));
     }
     ctx.set_output_shape(0, std::move(out));
@@ -119,17 +71,7 @@ class TransposeOp : public Op {
   }
 
   absl::Status run(const RunContext& ctx) const override {
-    const auto& p = ctx.params_as<TransposeParams>();
-    if (p.total == 0) return absl::OkStatus();
-    const void* in = ctx.input(0).data;
-    void* out = ctx.output(0).data;
-    switch (p.element_size) {
-      case 1: transpose_copy(p, static_cast<const uint8_t*>(in), static_cast<uint8_t*>(out)); break;
-      case 2: transpose_copy(p, static_cast<const uint16_t*>(in), static_cast<uint16_t*>(out)); break;
-      case 4: transpose_copy(p, static_cast<const uint32_t*>(in), static_cast<uint32_t*>(out)); break;
-      case 8: transpose_copy(p, static_cast<const uint64_t*>(in), static_cast<uint64_t*>(out)); break;
-      default: return ctx.error(absl::StrCat("unsupported element size ", p.element_size));
-    }
+    run_strided_copy(ctx.params_as<StridedCopy>(), ctx.input(0).data, ctx.output(0).data);
     return absl::OkStatus();
   }
 

@@ -21,6 +21,41 @@ namespace sofie::ops {
 template <typename T>
 inline constexpr int kBlockLanes = sizeof(T) >= 4 ? static_cast<int>(64 / sizeof(T)) : 64;
 
+// GCC vector types: one AVX register (an SSE register without AVX: wider vectors would change the calling
+// convention), for kernels whose accumulators must stay in registers across an inner loop (a local array of
+// accumulators goes through memory) or that rearrange lanes. Operators mix vectors with scalars (v * 2.0f,
+// c ? a : b lane by lane on a vector condition), so generic lambdas serve both a block and its scalar tail.
+#ifdef __AVX__
+inline constexpr int kVecBytes = 32;
+#else
+inline constexpr int kVecBytes = 16;
+#endif
+template <typename T>
+struct VecOf {
+  typedef T type __attribute__((vector_size(kVecBytes)));
+};
+template <typename T>
+using Vec = typename VecOf<T>::type;
+template <typename T>
+inline constexpr int kVecLanes = static_cast<int>(kVecBytes / sizeof(T));
+
+template <typename T>
+inline Vec<T> load_vec(const T* p) {
+  Vec<T> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <typename T>
+inline void store_vec(T* p, Vec<T> v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <typename T>
+inline Vec<T> splat(T x) {
+  Vec<T> v = {};
+  for (int j = 0; j < kVecLanes<T>; ++j) v[j] = x;
+  return v;
+}
+
 // c ? a : b without a branch (GCC does not if-convert `?:` on floats under -ftrapping-math).
 template <typename T>
 inline T select(bool c, T a, T b) {
@@ -74,6 +109,12 @@ inline void with_unit_stride(int64_t stride, F f) {
   } else {
     f(std::false_type{});
   }
+}
+
+// y[i] = v for i < n, in vector blocks (std::fill's loop stays scalar at -O2: its trip count is unknown).
+template <typename T>
+void fill_row(int64_t n, T v, T* y) {
+  for_lanes<kBlockLanes<T>>(n, [&](int64_t i) { y[i] = v; });
 }
 
 // y[i] = f(x[i])

@@ -475,6 +475,71 @@ def global_pool_cases():
 
 
 # ------------------------------------------------------------------------------------------------------
+# Window rows: the kernels fold taps into vectors of output positions (8 float32, 4 float64, 32 int8 lanes;
+# blocks of two vectors, then one, a last vector overlapping the one before, scalar rows when shorter than
+# a vector), reading the input with width stride 1, 2 (even lanes of two loads) or gathering for larger ones.
+
+def window_row_cases():
+    mp, ap = max_pool_case, avg_pool_case
+    for ow in list(range(1, 18)) + [24, 33]:
+        mp(f"maxpool2d_2x2s2_ow{ow}", (1, 2, 4, 2 * ow), [2, 2], strides=[2, 2])
+    for ow in (3, 4, 5, 7, 9, 12):
+        mp(f"maxpool2d_float64_2x2s2_ow{ow}", (1, 2, 4, 2 * ow), [2, 2], strides=[2, 2], dtype=np.float64)
+        ap(f"avgpool2d_float64_2x2s2_ow{ow}", (1, 2, 4, 2 * ow), [2, 2], strides=[2, 2], dtype=np.float64)
+    for ow in (7, 8, 9, 15, 16, 17):
+        ap(f"avgpool2d_2x2s2_ow{ow}", (1, 2, 4, 2 * ow), [2, 2], strides=[2, 2])
+        ap(f"avgpool2d_3x3s2_pads_ceil_ow{ow}", (1, 2, 5, 2 * ow), [3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+           ceil_mode=1, count_include_pad=1)
+        mp(f"maxpool2d_3x3s2_pads_ow{ow}", (1, 2, 5, 2 * ow + 1), [3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+        mp(f"maxpool2d_3x3s2_ceil_ow{ow}", (1, 2, 6, 2 * ow), [3, 3], strides=[2, 2], ceil_mode=1)
+    for ow in (1, 7, 8, 9, 17):
+        mp(f"maxpool2d_3x3s3_ow{ow}", (1, 2, 6, 3 * ow), [3, 3], strides=[3, 3])
+        mp(f"maxpool2d_2x2s3_ow{ow}", (1, 2, 6, 3 * ow), [2, 2], strides=[3, 3])
+        ap(f"avgpool2d_1x4s4_ow{ow}", (1, 2, 3, 4 * ow), [1, 4], strides=[1, 4])
+        mp(f"maxpool2d_2x3s2_dilated_ow{ow}", (1, 2, 5, 2 * ow + 4), [2, 3], strides=[1, 2], dilations=[1, 2])
+    mp("maxpool1d_s2_ow40", (1, 3, 81), [3], strides=[2])
+    mp("maxpool3d_s2_ow9", (1, 2, 4, 4, 18), [2, 2, 2], strides=[2, 2, 2])
+    for dt, ow in ((np.int8, 31), (np.int8, 32), (np.int8, 33), (np.uint8, 40), (np.uint8, 70)):
+        mp(f"maxpool2d_{np.dtype(dt).name}_2x2s2_ow{ow}", (1, 2, 4, 2 * ow), [2, 2], strides=[2, 2], dtype=dt,
+           opset=12)
+        mp(f"maxpool2d_{np.dtype(dt).name}_3x3s1_ow{ow}", (1, 2, 4, ow), [3, 3], pads=[1, 1, 1, 1], dtype=dt,
+           opset=12)
+
+    # A NaN never wins a window (b > a is false both ways): windows that hold one give the largest of the
+    # other values, all-NaN windows give -inf. As before the vector kernels; the Indices path differs.
+    x = rand(1, 2, 4, 36)
+    x[0, 0, 0, ::3] = np.nan
+    x[0, 1, :2, 8:12] = np.nan
+    x[0, 1, 2, 20:] = np.nan
+    want = F.max_pool2d(t64(np.where(np.isnan(x), -np.inf, x)), [2, 2], [2, 2]).numpy().astype(np.float32)
+    case("maxpool2d_2x2s2_nan", [node("MaxPool", ["X"], ["Y"], kernel_shape=[2, 2], strides=[2, 2])], [("X", x)],
+         [("Y", want)])
+    want = F.max_pool2d(t64(np.where(np.isnan(x), -np.inf, x)), [3, 3], [1, 1]).numpy().astype(np.float32)
+    case("maxpool2d_3x3s1_nan", [node("MaxPool", ["X"], ["Y"], kernel_shape=[3, 3])], [("X", x)], [("Y", want)])
+    x = rand(1, 2, 4, 0)
+    case("maxpool2d_zero_width", [node("MaxPool", ["X"], ["Y"], kernel_shape=[1, 1])], [("X", x)],
+         [("Y", np.zeros((1, 2, 4, 0), np.float32))])
+    case("avgpool2d_zero_channels", [node("AveragePool", ["X"], ["Y"], kernel_shape=[2, 2], strides=[2, 2])],
+         [("X", rand(1, 0, 4, 4))], [("Y", np.zeros((1, 0, 2, 2), np.float32))])
+
+    for p in (1, 2, 3):
+        for ow in (7, 9, 16):
+            x = rand(1, 2, 4, 2 * ow)
+            y = window_ref(x, "lp", [2, 2], [2, 2], p=float(p))
+            lp = node("LpPool", ["X"], ["Y"], kernel_shape=[2, 2], strides=[2, 2], p=p)
+            case(f"lppool2d_p{p}_2x2s2_ow{ow}", [lp], [("X", x)], [("Y", y.astype(np.float32))])
+
+    for s in (1, 2, 3):
+        for ow in (1, 4, 7, 8, 9, 15, 16, 17, 33):
+            conv_case(f"conv2d_depthwise_s{s}_ow{ow}", (1, 3, 5, s * ow), (3, 1, 3, 3), group=3, strides=[s, s],
+                      pads=[1, 1, 1, 1])
+    conv_case("conv2d_depthwise_s2_dilated", (1, 2, 7, 40), (2, 1, 3, 3), group=2, strides=[2, 2],
+              dilations=[2, 2], pads=[2, 2, 2, 2])
+    conv_case("conv2d_depthwise_s2_float64", (1, 2, 5, 22), (4, 1, 3, 3), group=2, strides=[2, 2], pads=[1, 1, 1, 1],
+              dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------------------
 # Errors
 
 def error_cases():
@@ -552,4 +617,4 @@ def error_cases():
 if __name__ == "__main__":
     from opcase import run
     run([check_window_ref, conv_cases, conv_transpose_cases, max_pool_cases, avg_pool_cases, lp_pool_cases,
-         global_pool_cases, error_cases])
+         global_pool_cases, window_row_cases, error_cases])

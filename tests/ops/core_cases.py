@@ -155,6 +155,28 @@ def binary_cases():
         chain = [node("Add", ["A", "C"], ["T"]), node("Relu", ["T"], ["R"]), node("Sub", ["R", "B"], ["Y"])]
         case(f"add_relu_sub_inner{n}_in_place", chain, [("A", a), ("B", b), ("C", c)],
              [("Y", np.maximum(a + c, 0) - b)], opset=14)
+    # Short innermost rows are taken many at a time as one run, an operand broadcast along them (one value
+    # per row) or repeating them (one row for all) copied out first: rows of 1 to 17 elements, either side,
+    # more rows than one run holds (4096 bytes of an operand), other element types.
+    for n in list(range(1, 18)) + [31]:
+        a, b, c = rand(2, 70, n), rand(2, 70, 1), rand(n)
+        case(f"sub_rows_of_{n}_row_value", [node("Sub", ["B", "A"], ["Y"])], [("A", a), ("B", b)], [("Y", b - a)],
+             opset=14)
+        case(f"div_rows_of_{n}_one_row", [node("Div", ["A", "C"], ["Y"])], [("A", a), ("C", c + 3)],
+             [("Y", a / (c + 3))], opset=14)
+        case(f"mul_rows_of_{n}_one_row_first", [node("Mul", ["C", "B"], ["Y"])], [("B", b), ("C", c)],
+             [("Y", c * b)], opset=14)
+    for shape_a, shape_b, dtype in (((1400, 3), (1400, 1), np.float32), ((3, 1500, 2), (1, 1500, 1), np.float32),
+                                    ((600, 5), (600, 1), np.float64), ((2, 900, 3), (900, 1), np.int32),
+                                    ((700, 7), (7,), np.int64), ((0, 4, 3), (4, 1), np.float32)):
+        if np.issubdtype(dtype, np.integer):
+            a, b = randint(*shape_a, dtype=dtype), randint(*shape_b, dtype=dtype)
+        else:
+            a, b = rand(*shape_a, dtype=dtype), rand(*shape_b, dtype=dtype)
+        tag = "x".join(map(str, shape_a)) + "_" + "x".join(map(str, shape_b)) + "_" + np.dtype(dtype).name
+        case(f"sub_runs_{tag}", [node("Sub", ["A", "B"], ["Y"])], [("A", a), ("B", b)], [("Y", a - b)], opset=14)
+        case(f"add_runs_{tag}_swapped", [node("Add", ["B", "A"], ["Y"])], [("A", a), ("B", b)], [("Y", b + a)],
+             opset=14)
     a = rand(3, 4)
     case("add_symbolic", [node("Add", ["A", "B"], ["Y"])], [("A", a), ("B", a[0])], [("Y", a + a[0])], opset=14,
          input_shapes={"A": ["n", 4], "B": [4]}, expect_shape="[n,4]")
@@ -336,6 +358,21 @@ def transpose_cases():
     e = rand(0, 3)
     case("transpose_empty", [node("Transpose", ["X"], ["Y"])], [("X", e)], [("Y", np.zeros((3, 0), np.float32))],
          opset=13)
+    # The two innermost loops of a transpose run as 8 x 8 tiles (4-byte elements in vector registers), the
+    # edges element by element: sizes around 8 and 16, every element size, a batch of them.
+    for rows, cols in ((1, 9), (7, 9), (8, 8), (9, 17), (16, 24), (17, 33), (40, 3)):
+        x = rand(rows, cols)
+        case(f"transpose_tiles_{rows}x{cols}", [node("Transpose", ["X"], ["Y"])], [("X", x)], [("Y", x.T.copy())],
+             opset=13)
+    for dtype in (np.int32, np.float64, np.int8, np.bool_):
+        x = rand(3, 17, 10) > 0 if dtype == np.bool_ else randint(3, 17, 10, dtype=dtype)
+        case(f"transpose_tiles_{np.dtype(dtype).name}", [node("Transpose", ["X"], ["Y"], perm=[0, 2, 1])],
+             [("X", x)], [("Y", x.transpose(0, 2, 1).copy())], opset=13)
+    for shape, perm in (((1, 16, 7, 16), [0, 3, 1, 2]), ((2, 9, 5, 11), [0, 2, 3, 1]), ((3, 8, 16), [2, 1, 0]),
+                        ((2, 3, 16, 8), [0, 3, 2, 1]), ((4, 0, 9), [0, 2, 1])):
+        x = rand(*shape)
+        case("transpose_" + "x".join(map(str, shape)) + "_" + "".join(map(str, perm)),
+             [node("Transpose", ["X"], ["Y"], perm=perm)], [("X", x)], [("Y", x.transpose(perm).copy())], opset=13)
 
 
 def concat_cases():

@@ -289,6 +289,7 @@ def variadic_cases():
         "three": [(4,), (3, 1), (2, 1, 1)],
         "four_mixed": [(2, 3, 4), (1, 4), (3, 1), ()],
         "scalars": [(), ()],
+        "short_rows": [(2, 40, 3), (40, 1), (3,), (2, 1, 1)],  # in place after the first step, rows of 3
     }
     for op, f in refs.items():
         for sname, shapes in shape_sets.items():
@@ -345,6 +346,14 @@ def compare_cases():
         case(f"{op.lower()}_outer", [node(op, ["A", "B"], ["Y"])], [("A", a), ("B", b)], [("Y", f(a, b))], opset=13)
         case(f"{op.lower()}_empty", [node(op, ["A", "B"], ["Y"])], [("A", rand(0, 4)), ("B", rand(4))],
              [("Y", np.zeros((0, 4), np.bool_))], opset=13)
+    # Short rows of a comparison (float in, bool out: one run takes up to 64 elements per row), one value per
+    # row on either side.
+    for n in (1, 5, 9, 33, 63):
+        a, b = np.round(rand(3, 40, n) * 2), np.round(rand(3, 40, 1) * 2)
+        case(f"greater_rows_of_{n}", [node("Greater", ["A", "B"], ["Y"])], [("A", a), ("B", b)], [("Y", a > b)],
+             opset=13)
+        case(f"lessorequal_rows_of_{n}_swapped", [node("LessOrEqual", ["B", "A"], ["Y"])], [("A", a), ("B", b)],
+             [("Y", b <= a)], opset=16)
     b1, b2 = rand(3, 40) > 0, rand(40) > 0
     case("equal_bool", [node("Equal", ["A", "B"], ["Y"])], [("A", b1), ("B", b2)], [("Y", b1 == b2)], opset=13)
     i1, i2 = randint(3, 5, low=-3, high=3), randint(5, low=-3, high=3)

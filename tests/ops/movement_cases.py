@@ -210,6 +210,46 @@ def tile_cases():
 
 
 # ------------------------------------------------------------------------------------------------------
+# Strided copies (movement_util.h) take their two innermost loops as one block: rows repeated by doubling
+# (Tile, Expand), short contiguous rows as two overlapping fixed-size copies (4 to 64 bytes), one value per
+# row as vector stores spilling into the next row, transposes as tiles. Rows of 1 to 17 elements and
+# element sizes 1 to 8 bytes around those widths.
+
+def strided_copy_cases():
+    for n0 in list(range(1, 18)) + [31, 33]:
+        x = rand(3, 1, n0)
+        case(f"tile_rows_of_{n0}", [node("Tile", ["X", "r"], ["Y"])], [("X", x)], [("Y", np.tile(x, (1, 5, 1)))],
+             opset=13, initializers={"r": i64(1, 5, 1)})
+        x = rand(4, 6, 1)
+        case(f"expand_rows_of_{n0}", [node("Expand", ["X", "shape"], ["Y"])], [("X", x)],
+             [("Y", np.broadcast_to(x, (4, 6, n0)).copy())], opset=13, initializers={"shape": i64(4, 6, n0)})
+        x = rand(4, 5, 40)
+        case(f"slice_rows_of_{n0}", [node("Slice", ["X", "s", "e", "a"], ["Y"])], [("X", x)],
+             [("Y", x[:, :, 1:1 + n0])], opset=13, initializers={"s": i64(1), "e": i64(1 + n0), "a": i64(2)})
+    for dtype, dname in DTYPES:
+        for n0 in (1, 3, 5, 9, 17, 33):
+            v = sample((3, 1, n0), dtype)
+            case(f"tile_rows_of_{n0}_{dname}", [node("Tile", ["X", "r"], ["Y"])], [("X", v)],
+                 [("Y", np.tile(v, (2, 7, 1)))], opset=13, initializers={"r": i64(2, 7, 1)})
+            v = sample((3, 4, 1), dtype)
+            case(f"expand_rows_of_{n0}_{dname}", [node("Expand", ["X", "shape"], ["Y"])], [("X", v)],
+                 [("Y", np.broadcast_to(v, (3, 4, n0)).copy())], opset=13, initializers={"shape": i64(3, 4, n0)})
+            v = sample((3, 4, 40), dtype)
+            case(f"slice_rows_of_{n0}_{dname}", [node("Slice", ["X", "s", "e", "a"], ["Y"])], [("X", v)],
+                 [("Y", v[:, :, 2:2 + n0])], opset=13, initializers={"s": i64(2), "e": i64(2 + n0), "a": i64(2)})
+    # Rows of one value repeated (Tile of a column) and a row repeated in the middle of the loops.
+    x = rand(5, 1)
+    case("tile_column", [node("Tile", ["X", "r"], ["Y"])], [("X", x)], [("Y", np.tile(x, (2, 9)))], opset=13,
+         initializers={"r": i64(2, 9)})
+    x = rand(2, 1, 3, 4)
+    case("tile_middle", [node("Tile", ["X", "r"], ["Y"])], [("X", x)], [("Y", np.tile(x, (1, 6, 1, 2)))], opset=13,
+         initializers={"r": i64(1, 6, 1, 2)})
+    x = rand(2, 0, 3)
+    case("expand_zero_rows", [node("Expand", ["X", "shape"], ["Y"])], [("X", x)],
+         [("Y", np.zeros((2, 0, 3), np.float32))], opset=13, initializers={"shape": i64(2, 0, 3)})
+
+
+# ------------------------------------------------------------------------------------------------------
 # Pad
 
 def pad_ref(x, pads, mode="constant", value=0):
@@ -871,4 +911,4 @@ def error_cases():
 
 if __name__ == "__main__":
     from opcase import run
-    run([slice_cases, split_cases, expand_cases, tile_cases, pad_cases, space_depth_cases, gather_scatter_cases, generator_cases, einsum_cases, error_cases])
+    run([slice_cases, split_cases, expand_cases, tile_cases, strided_copy_cases, pad_cases, space_depth_cases, gather_scatter_cases, generator_cases, einsum_cases, error_cases])
