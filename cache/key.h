@@ -7,9 +7,10 @@
 //   the canonical graph (opsets, every value with dtype, symbolic shape, role and, for constants, dtype,
 //   dims and the XXH3-128 of their bytes; every node with op, domain, opset, name, inputs, outputs and
 //   attributes; subgraphs recursively; graph inputs and outputs), followed by
-//   the plan structure (steps_hash, the steps' nodes, and per value: dtype, storage, rank, alias, input
-//   position and, for constants, the concrete dims that code generation turns into literals; for a plan
-//   with a fixed layout, every arena offset, which the code uses as literals too).
+//   the plan structure (steps_hash, the steps' nodes, and per value: dtype, storage, rank, alias and input
+//   position, no dims: code generation turns only the graph's static dims and its constants' dims, both in
+//   the graph part, into literals; for a plan with a fixed layout, every arena offset, which the code uses
+//   as literals too).
 // Dims that are symbolic in the graph are NOT in the key: one entry serves every batch size.
 // The header is readable (`sofie cache list` shows the CPU of each entry; a foreign CPU is recognised).
 // Entries store the full key bytes, so a hit compares them all, not only the 128-bit digest.
