@@ -50,27 +50,22 @@ void row_moments(int64_t n, const T* x, U& mean, U& var) {
   var = std::max(b / static_cast<U>(n) - m * m, U(0));
 }
 
-// y[i] = (x[i] - m) * s * scale[i] (+ bias[i]), over blocks through local arrays so GCC vectorises it
-// (the pointers may not alias y as far as it knows).
+// y[i] = (x[i] - m) * s * scale[i] (+ bias[i]), over blocks GCC vectorises (SOFIE_IVDEP: y is x or
+// overlaps no input; see vec_loop.h).
 template <typename T>
 void normalize_row(int64_t n, const T* x, T m, T s, const T* scale, const T* bias, T* y) {
   constexpr int L = kBlockLanes<T>;
   int64_t i = 0;
   if (bias != nullptr) {
     for (; i + L <= n; i += L) {
-      T tx[L], ts[L], tb[L];
-      for (int j = 0; j < L; ++j) tx[j] = x[i + j];
-      for (int j = 0; j < L; ++j) ts[j] = scale[i + j];
-      for (int j = 0; j < L; ++j) tb[j] = bias[i + j];
-      for (int j = 0; j < L; ++j) y[i + j] = (tx[j] - m) * s * ts[j] + tb[j];
+      SOFIE_IVDEP
+      for (int j = 0; j < L; ++j) y[i + j] = (x[i + j] - m) * s * scale[i + j] + bias[i + j];
     }
     for (; i < n; ++i) y[i] = (x[i] - m) * s * scale[i] + bias[i];
   } else {
     for (; i + L <= n; i += L) {
-      T tx[L], ts[L];
-      for (int j = 0; j < L; ++j) tx[j] = x[i + j];
-      for (int j = 0; j < L; ++j) ts[j] = scale[i + j];
-      for (int j = 0; j < L; ++j) y[i + j] = (tx[j] - m) * s * ts[j];
+      SOFIE_IVDEP
+      for (int j = 0; j < L; ++j) y[i + j] = (x[i + j] - m) * s * scale[i + j];
     }
     for (; i < n; ++i) y[i] = (x[i] - m) * s * scale[i];
   }
