@@ -12,8 +12,9 @@
 //            M = 2..64 here.
 //   packed   haswell's context again, with sup disabled through a rntm_t: its packed gemm (6x16 kernel,
 //            assembly packing kernels). Only on AMD CPUs, whose AVX-512 runs at AVX2's FLOP rate (Zen 4,
-//            Zen 5: a 512-bit FMA costs two 256-bit ones), so skx's wider kernel gains nothing there; for
-//            B stored [N,K] it is 1.3-2.2x faster than skx and sup once M passes 8-32.
+//            Zen 5: a 512-bit FMA costs two 256-bit ones), so skx's wider kernel gains nothing there, and it
+//            is 1.1-2.2x faster than skx on large products (most for B stored [N,K], which skx packs
+//            element by element); on those CPUs it replaces skx altogether.
 // Each is used where measured faster (tools/bench/bench_kernels --contexts, --model-shapes, --shape; the
 // zen, zen2 and zen3 contexts measured within noise of haswell's, sup or packed).
 // bli_gks_lookup_id() has hidden visibility: it is not exported by libblis.so, and a reference to it only
@@ -78,40 +79,54 @@ enum class Route {
   kBlisDefault,   // BLIS, the default context
 };
 
-// Measured single-threaded with tools/bench/bench_kernels --contexts / --model-shapes / --shape, first on
-// Zen 4 (skx as the large-product context), then on Zen 5 (haswell packed as the large-product context).
-// Figures are Zen 5, us per call.
-Route choose_route(bool trans_b, Index M, Index N, Index K, Index ldb, const BlisContexts& ctx) {
-  if (M == 1) return Route::kGemvRows;
-  if (ctx.small == nullptr) return M <= 8 ? Route::kGemvRows : Route::kBlisDefault;
+// Measured on Zen 5 (AMD EPYC in a VM), single thread, 64-byte aligned operands as sofie's tensors are:
+// tools/bench/bench_kernels --contexts (the M x N x K sweep) and --model-shapes; us per call. Used when the
+// packed route exists (AMD CPUs).
+Route choose_route_packed(bool trans_b, Index M, Index N, Index K, Index ldb) {
   if (trans_b) {
     // B stored [N,K] (PyTorch Linear): the GEMV's dot-product kernel beats sup while the rows are short
     // (K <= 128) and there are few of them.
     if (K <= 128 && (M <= 4 || (M <= 16 && N <= 128))) return Route::kGemvRows;
-    // Sup runs this layout with dot-product ("rd") kernels, flat at 35-48 GFLOP/s; haswell's packed path
-    // reaches 60-95 once M passes 8 (K >= 1024) or 32 (K <= 256): 64x1024x1024 1680 vs sup 3630, skx 3570;
-    // 64x4096x4096 34.7 ms vs sup 50.3, skx 62.7. skx packs B from this layout element by element
-    // (bli_sscal2v_skx_ref, about half its time), hence its place last.
-    if (M <= 8 || (M <= 32 && K <= 256)) return Route::kBlisSmall;
-    if (ctx.packed != nullptr) return Route::kBlisPacked;
-    return M <= 64 ? Route::kBlisSmall : Route::kBlisDefault;  // Zen 4's choice without the packed route
+    // Sup runs this layout with dot-product ("rd") kernels, flat at 40-50 GFLOP/s; haswell's packed path
+    // reaches 80-95 and leads from M = 24 (from M = 48 when K = 256): 64x1024x1024 1550 vs sup 2010,
+    // skx 3500; 64x4096x4096 32.2 ms vs sup 33.8, skx 59.5; 64x40500x150 12.8 vs 14.7, skx 25.5; 24x1024x64
+    // 39 vs 47.5. skx packs B from this layout element by element (bli_sscal2v_skx_ref, about half its time).
+    return (M <= 16 || (M <= 32 && K <= 256)) ? Route::kBlisSmall : Route::kBlisPacked;
   }
-  // B stored [K,N]. Sup streams panels of B with stride ldb; when the rows of B are a multiple of 4 KiB
-  // apart, those reads alias in the L1 cache and sup drops to 10-30 GFLOP/s (N = 1024, 2048 measured;
-  // N = 1000 or 1280 run at full speed). There the GEMV (few rows, B in the caches) or skx do better,
-  // except when B is large: the GEMV then reads B from memory once per row (8x4096x4096: GEMV rows 65 ms,
-  // sup 17.8, skx 22.9) and haswell's packed path leads from M = 8 on (64x4096x4096: 34.4 ms vs skx 49.4;
-  // 64x2048x2048: 7.7 vs 9.3; with B 1024x1024 skx leads up to M = 48 and they tie above).
+  // B stored [K,N]. With its rows a multiple of 4 KiB apart, sup's strided reads of B alias in the L1
+  // cache from M = 48 on (192x1024x1024: sup 6160, packed 4680, skx 5190); below, sup leads (8x1024x1024
+  // 280 vs GEMV rows 510, skx 515), the GEMV only at M = 2 with B in the caches. Otherwise sup leads up to
+  // M = 192, or at any M when N <= 128 (64x3000x3000 13.5 ms vs packed 16.2, skx 21.4; 8000x64x260 3.8 vs
+  // 4.1); above, the packed path (256x40500x150 36 ms vs sup 45, skx 41.5).
+  const bool aliased = ldb % 1024 == 0;
+  if ((M <= 2 && N * K <= (aliased ? 1024 * 1024 : 256 * 256)) || (M <= 8 && K <= 16)) return Route::kGemvRows;
+  if (aliased) return M <= 32 ? Route::kBlisSmall : Route::kBlisPacked;
+  return (M <= 192 || N <= 128) ? Route::kBlisSmall : Route::kBlisPacked;
+}
+
+// Set on Zen 4 with skx as the large-product context (before the packed route; operands then 16-byte
+// aligned, which slows sup's kernels), kept for the CPUs without the packed route (Intel, where skx's
+// AVX-512 kernel may have twice the FLOPs: unmeasured).
+Route choose_route_default(bool trans_b, Index M, Index N, Index K, Index ldb) {
+  if (trans_b) {
+    if (K <= 128 && (M <= 4 || (M <= 16 && N <= 128))) return Route::kGemvRows;
+    return M <= 64 ? Route::kBlisSmall : Route::kBlisDefault;
+  }
+  // Sup with rows of B 4 KiB apart measured 10-30 GFLOP/s on Zen 4 (N = 1024, 2048). But a B beyond the
+  // caches is read from memory once per row by the GEMV (Zen 5, 8x4096x4096: GEMV rows 52 ms, sup 9.6).
   if (ldb % 1024 == 0) {
-    const bool big_b = N * K > 1024 * 1024;
-    if (M <= 8) return big_b ? Route::kBlisSmall : Route::kGemvRows;
-    return big_b && ctx.packed != nullptr ? Route::kBlisPacked : Route::kBlisDefault;
+    if (M <= 8) return N * K > 1024 * 1024 ? Route::kBlisSmall : Route::kGemvRows;
+    return Route::kBlisDefault;
   }
   if ((M <= 2 && N * K <= 256 * 256) || (M <= 8 && K <= 16)) return Route::kGemvRows;
-  if (M <= 32 || (N <= 128 && M <= 256)) return Route::kBlisSmall;
-  // Larger products: haswell's packed path 3-30% ahead of skx (64x40500x150 11.9 ms vs 14.9; 8000x64x200
-  // 2.64 vs 2.85; 64x3000x3000 16.2 vs 21.4), within noise at N = K = 256.
-  return ctx.packed != nullptr ? Route::kBlisPacked : Route::kBlisDefault;
+  return (M <= 32 || (N <= 128 && M <= 256)) ? Route::kBlisSmall : Route::kBlisDefault;
+}
+
+Route choose_route(bool trans_b, Index M, Index N, Index K, Index ldb, const BlisContexts& ctx) {
+  if (M == 1) return Route::kGemvRows;
+  if (ctx.small == nullptr) return M <= 8 ? Route::kGemvRows : Route::kBlisDefault;
+  return ctx.packed != nullptr ? choose_route_packed(trans_b, M, N, K, ldb)
+                               : choose_route_default(trans_b, M, N, K, ldb);
 }
 
 }  // namespace
