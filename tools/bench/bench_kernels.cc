@@ -16,6 +16,7 @@
 //   bazel run //tools/bench:bench_kernels -- --model-shapes [--alpha A] [--beta B]   (the same columns on the
 //          GEMMs of the benchmark suite's models; beta 1 is what a Gemm with a bias runs)
 //   bazel run //tools/bench:bench_kernels -- --shape TRANS_B,M,N,K [--shape ...]   (the same, given shapes)
+//          --sofie-only with any of these times sofie_gemm_f32 alone: for builds before and after a change
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -130,6 +131,7 @@ struct Options {
   float alpha = 1.0f;  // --contexts only
   float beta = 0.0f;
   std::vector<Shape> shapes;  // --shape T,M,N,K (repeatable): these instead of the sweep
+  bool sofie_only = false;    // --sofie-only: time sofie_gemm_f32 alone (before/after comparisons)
 };
 
 double ms_since(Clock::time_point t0) {
@@ -276,6 +278,7 @@ std::vector<Variant> blis_variants() {
 }
 
 void print_variants(const std::vector<Variant>& vs) {
+  if (vs.empty()) return;
   std::printf("sgemm blocking per context: MR x NR, MC KC NC; sup thresholds MT NT KT\n");
   for (const Variant& v : vs) {
     if (!v.sup) continue;  // the same context as the row before
@@ -293,11 +296,12 @@ void print_variants(const std::vector<Variant>& vs) {
 }
 
 void bench_context_shapes(const std::vector<Shape>& shapes, const Options& opt) {
-  const std::vector<Variant> vs = blis_variants();
+  const std::vector<Variant> vs = opt.sofie_only ? std::vector<Variant>() : blis_variants();
   print_variants(vs);
   std::printf("median us (GFLOP/s), alpha %g beta %g; default arch %s\n", opt.alpha, opt.beta,
               bli_arch_string(bli_arch_query_id()));
-  std::printf("%-24s %18s", "t M x N x K", "gemv");
+  std::printf("%-24s", "t M x N x K");
+  if (!opt.sofie_only) std::printf(" %18s", "gemv");
   for (const Variant& v : vs) std::printf(" %18s", v.name.c_str());
   std::printf(" %18s\n", "sofie");
   for (const Shape& s : shapes) {
@@ -314,7 +318,7 @@ void bench_context_shapes(const std::vector<Shape>& shapes, const Options& opt) 
     std::vector<std::unique_ptr<Runner>> owned;
     std::vector<Runner*> rs;
     float alpha = opt.alpha, beta = opt.beta;
-    {
+    if (!opt.sofie_only) {
       float* C = Cs[0].data();
       owned.push_back(runner([&, C] {
         for (Index m = 0; m < M; ++m)
@@ -346,7 +350,7 @@ void bench_context_shapes(const std::vector<Shape>& shapes, const Options& opt) 
     const std::vector<double> t = time_runners(rs, opt);
     // With beta == 0 every variant computes the same C; otherwise each accumulated a different number of
     // times, so only beta == 0 is checked.
-    if (beta == 0.0f) {
+    if (beta == 0.0f && !opt.sofie_only) {
       for (size_t i = 1; i < n_out; ++i) {
         if (worst_diff(Cs[0], Cs[i]) > 1e-4 * K) std::printf("%s: RESULTS DISAGREE (column %zu)\n", name, i);
       }
@@ -414,6 +418,8 @@ int main(int argc, char** argv) {
       sh.M = m, sh.N = n, sh.K = k;
       opt.shapes.push_back(sh);
       contexts = true;
+    } else if (a == "--sofie-only") {
+      opt.sofie_only = true;
     } else if (a == "--alpha" && i + 1 < argc) {
       opt.alpha = static_cast<float>(std::atof(argv[++i]));
     } else if (a == "--beta" && i + 1 < argc) {
@@ -421,7 +427,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench_kernels [--chunks N] [--min-ms MS] [--filter SUBSTRING] [--no-naive-big] "
-                   "[--contexts | --model-shapes | --shape T,M,N,K...] [--alpha A] [--beta B]\n");
+                   "[--contexts | --model-shapes | --shape T,M,N,K...] [--sofie-only] [--alpha A] [--beta B]\n");
       return 2;
     }
   }
