@@ -13,7 +13,7 @@
 //   packed   haswell's context again, with sup disabled through a rntm_t: its packed gemm (6x16 kernel,
 //            assembly packing kernels). Only on AMD CPUs, whose AVX-512 runs at AVX2's FLOP rate (Zen 4,
 //            Zen 5: a 512-bit FMA costs two 256-bit ones), so skx's wider kernel gains nothing there, and it
-//            is 1.1-2.2x faster than skx on large products (most for B stored [N,K], which skx packs
+//            is 1.1-2.3x faster than skx on large products (most for B stored [N,K], which skx packs
 //            element by element); on those CPUs it replaces skx altogether.
 // Each is used where measured faster (tools/bench/bench_kernels --contexts, --model-shapes, --shape; the
 // zen, zen2 and zen3 contexts measured within noise of haswell's, sup or packed).
@@ -88,15 +88,16 @@ Route choose_route_packed(bool trans_b, Index M, Index N, Index K, Index ldb) {
     // (K <= 128) and there are few of them.
     if (K <= 128 && (M <= 4 || (M <= 16 && N <= 128))) return Route::kGemvRows;
     // Sup runs this layout with dot-product ("rd") kernels, flat at 40-50 GFLOP/s; haswell's packed path
-    // reaches 80-95 and leads from M = 24 (from M = 48 when K = 256): 64x1024x1024 1550 vs sup 2010,
-    // skx 3500; 64x4096x4096 32.2 ms vs sup 33.8, skx 59.5; 64x40500x150 12.8 vs 14.7, skx 25.5; 24x1024x64
-    // 39 vs 47.5. skx packs B from this layout element by element (bli_sscal2v_skx_ref, about half its time).
+    // reaches 80-95 and leads from M = 24 (K = 64, K >= 1024; with K = 256 they tie at M = 48-64):
+    // 64x1024x1024 1550 vs sup 2010, skx 3500; 64x4096x4096 32.2 ms vs sup 33.8, skx 59.5; 64x40500x150
+    // 12.8 vs 14.7, skx 25.5; 24x1024x64 39 vs 47.5. skx packs B from this layout element by element
+    // (bli_sscal2v_skx_ref, about half its time, with alpha = 1 and beta = 0 or 1 alike).
     return (M <= 16 || (M <= 32 && K <= 256)) ? Route::kBlisSmall : Route::kBlisPacked;
   }
   // B stored [K,N]. With its rows a multiple of 4 KiB apart, sup's strided reads of B alias in the L1
   // cache from M = 48 on (192x1024x1024: sup 6160, packed 4680, skx 5190); below, sup leads (8x1024x1024
   // 280 vs GEMV rows 510, skx 515), the GEMV only at M = 2 with B in the caches. Otherwise sup leads up to
-  // M = 192, or at any M when N <= 128 (64x3000x3000 13.5 ms vs packed 16.2, skx 21.4; 8000x64x260 3.8 vs
+  // M = 192, or at any M when N <= 128 (64x3000x3000 12.4 ms vs packed 16.7, skx 23.4; 8000x64x260 3.8 vs
   // 4.1); above, the packed path (256x40500x150 36 ms vs sup 45, skx 41.5).
   const bool aliased = ldb % 1024 == 0;
   if ((M <= 2 && N * K <= (aliased ? 1024 * 1024 : 256 * 256)) || (M <= 8 && K <= 16)) return Route::kGemvRows;
