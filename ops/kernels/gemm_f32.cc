@@ -2,13 +2,21 @@
 // sub-configuration chosen per call, and the shapes where it pays routed to the hand-written GEMV.
 //
 // BLIS 0.9 registers a context (block sizes + kernels) for every sub-configuration of its x86_64 family at
-// initialisation, and bli_sgemm_ex takes the context to use as an argument. So one process can use two:
+// initialisation, and bli_sgemm_ex takes the context to use as an argument. So one process can use several:
 //   default  the one selected at start-up from BLIS_ARCH_TYPE (skx on CPUs with AVX-512; see below).
 //            skx has no "sup" (small/unpacked) kernels: it packs A and B for every call, which is right for
-//            large products and 5-20x too slow for a few rows (M = 2..32: 2-25 GFLOP/s).
+//            large products and 5-20x too slow for a few rows (M = 2..32: 2-25 GFLOP/s). Its packing uses
+//            BLIS's reference (C) kernels.
 //   small    haswell's context (AVX2 + FMA kernels, available on every CPU that has AVX-512), whose sup
 //            kernels handle any product with a dimension below 201 without packing: 40-100 GFLOP/s for
-//            M = 2..64 here. Used where measured faster (tools/bench/bench_kernels --contexts).
+//            M = 2..64 here.
+//   packed   haswell's context again, with sup disabled through a rntm_t: its packed gemm (6x16 kernel,
+//            assembly packing kernels). Only on AMD CPUs, whose AVX-512 runs at AVX2's FLOP rate (Zen 4,
+//            Zen 5: a 512-bit FMA costs two 256-bit ones), so skx's wider kernel gains nothing there, and it
+//            is 1.1-2.3x faster than skx on large products (most for B stored [N,K], which skx packs
+//            element by element); on those CPUs it replaces skx altogether.
+// Each is used where measured faster (tools/bench/bench_kernels --contexts, --model-shapes, --shape; the
+// zen, zen2 and zen3 contexts measured within noise of haswell's, sup or packed).
 // bli_gks_lookup_id() has hidden visibility: it is not exported by libblis.so, and a reference to it only
 // links when the static archive (what //third_party:blis links) is part of the same link as this file.
 // The reference is weak, so a link where it cannot resolve (a shared BLIS, or this library in a shared
@@ -25,7 +33,8 @@ namespace {
 using Index = sofie_dim_t;
 
 struct BlisContexts {
-  cntx_t* small = nullptr;  // haswell's context, or nullptr: use the default everywhere
+  cntx_t* small = nullptr;   // haswell's context, or nullptr: use the default everywhere
+  cntx_t* packed = nullptr;  // haswell's context on AMD CPUs (run with sup disabled), or nullptr
 };
 
 // BLIS 0.9 does not recognise recent CPUs (AMD Zen 4/5) and falls back to its slow `generic`
@@ -49,6 +58,10 @@ BlisContexts init_blis() {
   if (!user_choice && avx2 && &bli_gks_lookup_id != nullptr) {
     cntx_t** haswell = bli_gks_lookup_id(BLIS_ARCH_HASWELL);  // null if not registered
     if (haswell != nullptr) ctx.small = haswell[BLIS_NAT];
+    // AMD's AVX-512 (Zen 4, and Zen 5 as measured in a VM) issues a 512-bit FMA as two 256-bit halves: skx's
+    // wider kernel gains nothing there and its reference packing costs. Elsewhere (Intel) skx is unmeasured
+    // against it, so the default stays.
+    if (__builtin_cpu_is("amd")) ctx.packed = ctx.small;
   }
   return ctx;
 }
@@ -62,25 +75,59 @@ const BlisContexts& blis() {
 enum class Route {
   kGemvRows,      // one sofie_gemv_f32 per row of C
   kBlisSmall,     // BLIS, haswell's context (its sup path)
+  kBlisPacked,    // BLIS, haswell's context with sup disabled: its packed path (asm packing kernels)
   kBlisDefault,   // BLIS, the default context
 };
 
-// Measured on Zen 4 (AVX-512, default skx), single thread; see tools/bench/bench_kernels --contexts.
-Route choose_route(bool trans_b, Index M, Index N, Index K, Index ldb, bool have_small) {
-  if (M == 1) return Route::kGemvRows;
-  if (!have_small) return M <= 8 ? Route::kGemvRows : Route::kBlisDefault;
+// Measured on Zen 5 (AMD EPYC in a VM), single thread, 64-byte aligned operands as sofie's tensors are:
+// tools/bench/bench_kernels --contexts (the M x N x K sweep) and --model-shapes; us per call. Used when the
+// packed route exists (AMD CPUs).
+Route choose_route_packed(bool trans_b, Index M, Index N, Index K, Index ldb) {
   if (trans_b) {
     // B stored [N,K] (PyTorch Linear): the GEMV's dot-product kernel beats sup while the rows are short
-    // (K <= 128) and there are few of them; sup beats skx up to M = 64 at every N, K measured (2-10x).
+    // (K <= 128) and there are few of them.
+    if (K <= 128 && (M <= 4 || (M <= 16 && N <= 128))) return Route::kGemvRows;
+    // Sup runs this layout with dot-product ("rd") kernels, flat at 40-50 GFLOP/s; haswell's packed path
+    // reaches 80-95 and leads from M = 24 (K = 64, K >= 1024; with K = 256 they tie at M = 48-64):
+    // 64x1024x1024 1550 vs sup 2010, skx 3500; 64x4096x4096 32.2 ms vs sup 33.8, skx 59.5; 64x40500x150
+    // 12.8 vs 14.7, skx 25.5; 24x1024x64 39 vs 47.5. skx packs B from this layout element by element
+    // (bli_sscal2v_skx_ref, about half its time, with alpha = 1 and beta = 0 or 1 alike).
+    return (M <= 16 || (M <= 32 && K <= 256)) ? Route::kBlisSmall : Route::kBlisPacked;
+  }
+  // B stored [K,N]. With its rows a multiple of 4 KiB apart, sup's strided reads of B alias in the L1
+  // cache from M = 48 on (192x1024x1024: sup 6160, packed 4680, skx 5190); below, sup leads (8x1024x1024
+  // 280 vs GEMV rows 510, skx 515), the GEMV only at M = 2 with B in the caches. Otherwise sup leads up to
+  // M = 192, or at any M when N <= 128 (64x3000x3000 12.4 ms vs packed 16.7, skx 23.4; 8000x64x260 3.8 vs
+  // 4.1); above, the packed path (256x40500x150 36 ms vs sup 45, skx 41.5).
+  const bool aliased = ldb % 1024 == 0;
+  if ((M <= 2 && N * K <= (aliased ? 1024 * 1024 : 256 * 256)) || (M <= 8 && K <= 16)) return Route::kGemvRows;
+  if (aliased) return M <= 32 ? Route::kBlisSmall : Route::kBlisPacked;
+  return (M <= 192 || N <= 128) ? Route::kBlisSmall : Route::kBlisPacked;
+}
+
+// Set on Zen 4 with skx as the large-product context (before the packed route; operands then 16-byte
+// aligned, which slows sup's kernels), kept for the CPUs without the packed route (Intel, where skx's
+// AVX-512 kernel may have twice the FLOPs: unmeasured).
+Route choose_route_default(bool trans_b, Index M, Index N, Index K, Index ldb) {
+  if (trans_b) {
     if (K <= 128 && (M <= 4 || (M <= 16 && N <= 128))) return Route::kGemvRows;
     return M <= 64 ? Route::kBlisSmall : Route::kBlisDefault;
   }
-  // B stored [K,N]. Sup streams panels of B with stride ldb; when the rows of B are a multiple of 4 KiB
-  // apart, those reads alias in the L1 cache and sup drops to 10-30 GFLOP/s (N = 1024, 2048 measured;
-  // N = 1000 or 1280 run at full speed). There the GEMV (few rows) or skx do better.
-  if (ldb % 1024 == 0) return M <= 8 ? Route::kGemvRows : Route::kBlisDefault;
+  // Sup with rows of B 4 KiB apart measured 10-30 GFLOP/s on Zen 4 (N = 1024, 2048). But a B beyond the
+  // caches is read from memory once per row by the GEMV (Zen 5, 8x4096x4096: GEMV rows 52 ms, sup 9.6).
+  if (ldb % 1024 == 0) {
+    if (M <= 8) return N * K > 1024 * 1024 ? Route::kBlisSmall : Route::kGemvRows;
+    return Route::kBlisDefault;
+  }
   if ((M <= 2 && N * K <= 256 * 256) || (M <= 8 && K <= 16)) return Route::kGemvRows;
   return (M <= 32 || (N <= 128 && M <= 256)) ? Route::kBlisSmall : Route::kBlisDefault;
+}
+
+Route choose_route(bool trans_b, Index M, Index N, Index K, Index ldb, const BlisContexts& ctx) {
+  if (M == 1) return Route::kGemvRows;
+  if (ctx.small == nullptr) return M <= 8 ? Route::kGemvRows : Route::kBlisDefault;
+  return ctx.packed != nullptr ? choose_route_packed(trans_b, M, N, K, ldb)
+                               : choose_route_default(trans_b, M, N, K, ldb);
 }
 
 }  // namespace
@@ -110,7 +157,7 @@ extern "C" void sofie_gemm_f32(int trans_a, int trans_b, sofie_dim_t M, sofie_di
     return;
   }
   const BlisContexts& ctx = blis();
-  const Route route = choose_route(trans_b != 0, M, N, K, ldb, ctx.small != nullptr);
+  const Route route = choose_route(trans_b != 0, M, N, K, ldb, ctx);
   if (route == Route::kGemvRows) {
     // Row m of C = (row m of op(A)) op(B); that row is a column of A when A is transposed.
     for (sofie_dim_t m = 0; m < M; ++m) {
@@ -123,7 +170,18 @@ extern "C" void sofie_gemm_f32(int trans_a, int trans_b, sofie_dim_t M, sofie_di
   // operand is described by its stored shape plus BLIS_TRANSPOSE.
   float alpha_v = alpha;
   float beta_v = beta;
+  cntx_t* cntx = nullptr;
+  rntm_t rntm;
+  rntm_t* rntm_p = nullptr;
+  if (route == Route::kBlisSmall) {
+    cntx = ctx.small;
+  } else if (route == Route::kBlisPacked) {
+    cntx = ctx.packed;
+    bli_rntm_init(&rntm);
+    bli_rntm_disable_l3_sup(&rntm);
+    rntm_p = &rntm;
+  }
   bli_sgemm_ex(trans_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, trans_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, M, N, K,
-               &alpha_v, const_cast<float*>(A), lda, 1, const_cast<float*>(B), ldb, 1, &beta_v, C, ldc, 1,
-               route == Route::kBlisSmall ? ctx.small : nullptr, nullptr);
+               &alpha_v, const_cast<float*>(A), lda, 1, const_cast<float*>(B), ldb, 1, &beta_v, C, ldc, 1, cntx,
+               rntm_p);
 }

@@ -92,7 +92,7 @@ TEST_CASE("sofie_gemm_f32 matches a double-precision loop") {
   }
 }
 
-TEST_CASE("sofie_gemm_f32 on every route: GEMV rows, BLIS small-M context, BLIS default context") {
+TEST_CASE("sofie_gemm_f32 on every route: GEMV rows, BLIS small-M context, BLIS packed and default contexts") {
   // The routes depend on M, N, K, the layout of B and ldb (gemm_f32.cc); these shapes cover each of them
   // for both layouts of B, with and without a transposed A, alpha != 1 and beta != 0.
   struct Shape {
@@ -117,6 +117,8 @@ TEST_CASE("sofie_gemm_f32 on every route: GEMV rows, BLIS small-M context, BLIS 
       check_gemm(ta, false, M, 300, 20, 1.0f, 0.0f, 0, 1024);
       check_gemm(ta, false, M, 1024, 20, 2.0f, 1.0f, 0);
     }
+    // ... with B larger than 1024 x 1024: sup for a few rows, the packed or default context for more.
+    for (int64_t M : {4, 40}) check_gemm(ta, false, M, 1024, 1030, 0.5f, 1.0f, 0);
   }
 }
 

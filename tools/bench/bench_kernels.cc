@@ -12,7 +12,11 @@
 // them alike, and the median over --chunks chunks (default 9) is printed.
 //
 //   bazel run //tools/bench:bench_kernels -- [--chunks N] [--min-ms MS] [--filter SUBSTRING] [--no-naive-big]
-//   bazel run //tools/bench:bench_kernels -- --contexts   (BLIS skx vs haswell vs zen3 contexts, M x N x K sweep)
+//   bazel run //tools/bench:bench_kernels -- --contexts   (BLIS's contexts, with and without sup, M x N x K sweep)
+//   bazel run //tools/bench:bench_kernels -- --model-shapes [--alpha A] [--beta B]   (the same columns on the
+//          GEMMs of the benchmark suite's models; beta 1 is what a Gemm with a bias runs)
+//   bazel run //tools/bench:bench_kernels -- --shape TRANS_B,M,N,K [--shape ...]   (the same, given shapes)
+//          --sofie-only with any of these times sofie_gemm_f32 alone: for builds before and after a change
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,6 +36,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Index = sofie_dim_t;
+
+// Operands 64-byte aligned, as sofie's tensors are (malloc's 16 bytes puts rows across cache lines, which
+// slows BLIS's sup kernels by up to 1.5x and would misstate the routes).
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) {
+    void* p = nullptr;
+    if (posix_memalign(&p, 64, std::max<size_t>(n, 1) * sizeof(T)) != 0) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  bool operator==(const CacheLineAllocator&) const { return true; }
+  bool operator!=(const CacheLineAllocator&) const { return false; }
+};
+using Floats = std::vector<float, CacheLineAllocator<float>>;
 
 // Keeps the compiler from assuming anything about memory across timed calls.
 inline void clobber() { asm volatile("" ::: "memory"); }
@@ -94,11 +118,20 @@ std::unique_ptr<Runner> runner(F f) {
   return std::unique_ptr<Runner>(new LambdaRunner<F>(f));
 }
 
+struct Shape {
+  int trans_b;
+  Index M, N, K;
+};
+
 struct Options {
   int chunks = 9;
   double min_ms = 5.0;
   std::string filter;
   bool naive_big = true;
+  float alpha = 1.0f;  // --contexts only
+  float beta = 0.0f;
+  std::vector<Shape> shapes;  // --shape T,M,N,K (repeatable): these instead of the sweep
+  bool sofie_only = false;    // --sofie-only: time sofie_gemm_f32 alone (before/after comparisons)
 };
 
 double ms_since(Clock::time_point t0) {
@@ -139,15 +172,15 @@ std::vector<double> time_runners(const std::vector<Runner*>& rs, const Options& 
   return out;
 }
 
-std::vector<float> random_floats(size_t n, uint32_t seed) {
+Floats random_floats(size_t n, uint32_t seed) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
+  Floats v(n);
   for (float& f : v) f = dist(gen);
   return v;
 }
 
-double worst_diff(const std::vector<float>& a, const std::vector<float>& b) {
+double worst_diff(const Floats& a, const Floats& b) {
   double w = 0;
   for (size_t i = 0; i < a.size(); ++i) w = std::max(w, std::fabs(double(a[i]) - double(b[i])));
   return w;
@@ -185,8 +218,8 @@ void bench_gemv(int trans_b, Index N, Index K, const Options& opt) {
   std::snprintf(name, sizeof name, "gemv t%d N=%lld K=%lld", trans_b, (long long)N, (long long)K);
   if (!selected(name, opt)) return;
   const Index ldb = trans_b ? K : N;
-  const std::vector<float> x = random_floats(K, 1), B = random_floats((trans_b ? N : K) * ldb, 2);
-  std::vector<float> y1(N), y2(N), y3(N);
+  const Floats x = random_floats(K, 1), B = random_floats((trans_b ? N : K) * ldb, 2);
+  Floats y1(N), y2(N), y3(N);
   auto r_sofie = runner([&] { sofie_gemv_f32(trans_b, N, K, 1.0f, x.data(), 1, B.data(), ldb, 0.0f, y1.data()); });
   auto r_naive = runner([&] { naive_gemv(trans_b, N, K, 1.0f, x.data(), B.data(), ldb, 0.0f, y2.data()); });
   auto r_blis = runner([&] { blis_gemm(trans_b, 1, N, K, x.data(), K, B.data(), ldb, y3.data(), N, nullptr); });
@@ -202,8 +235,8 @@ void bench_gemm(int trans_b, Index M, Index N, Index K, const Options& opt) {
   std::snprintf(name, sizeof name, "gemm t%d %lldx%lldx%lld", trans_b, (long long)M, (long long)N, (long long)K);
   if (!selected(name, opt)) return;
   const Index ldb = trans_b ? K : N;
-  const std::vector<float> A = random_floats(M * K, 3), B = random_floats((trans_b ? N : K) * ldb, 4);
-  std::vector<float> c1(M * N), c2(M * N), c3(M * N);
+  const Floats A = random_floats(M * K, 3), B = random_floats((trans_b ? N : K) * ldb, 4);
+  Floats c1(M * N), c2(M * N), c3(M * N);
   const bool with_naive = opt.naive_big || double(M) * N * K < 1e8;
   auto r_sofie =
       runner([&] { sofie_gemm_f32(0, trans_b, M, N, K, 1.0f, A.data(), K, B.data(), ldb, 0.0f, c1.data(), N); });
@@ -219,52 +252,139 @@ void bench_gemm(int trans_b, Index M, Index N, Index K, const Options& opt) {
 }
 
 // BLIS's sub-configurations side by side on one shape: the data behind sofie_gemm_f32's per-call choice.
-void bench_contexts(const Options& opt) {
+// Each registered context runs as BLIS would by default (its sup kernels below its thresholds, if it has
+// any) and, when it has sup kernels, again with sup disabled through a rntm_t ("/pk": its packed gemm).
+// "gemv" is one sofie_gemv_f32 per row of C; "sofie" is sofie_gemm_f32 as built.
+struct Variant {
+  std::string name;
+  cntx_t* cntx;
+  bool sup;
+};
+
+std::vector<Variant> blis_variants() {
   bli_init();
-  struct Ctx {
-    const char* name;
-    cntx_t* cntx;
-  };
-  std::vector<Ctx> ctxs;
-  for (arch_t id : {BLIS_ARCH_SKX, BLIS_ARCH_HASWELL, BLIS_ARCH_ZEN3}) {
+  std::vector<Variant> vs;
+  for (arch_t id : {BLIS_ARCH_SKX, BLIS_ARCH_HASWELL, BLIS_ARCH_ZEN, BLIS_ARCH_ZEN2, BLIS_ARCH_ZEN3}) {
     cntx_t** slot = bli_gks_lookup_id(id);
-    if (slot != nullptr && slot[BLIS_NAT] != nullptr) ctxs.push_back({bli_arch_string(id), slot[BLIS_NAT]});
+    if (slot == nullptr || slot[BLIS_NAT] == nullptr) continue;
+    cntx_t* cx = slot[BLIS_NAT];
+    const bool has_sup = bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_MT, cx) > 0 ||
+                         bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_NT, cx) > 0 ||
+                         bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_KT, cx) > 0;
+    vs.push_back({bli_arch_string(id), cx, true});
+    if (has_sup) vs.push_back({std::string(bli_arch_string(id)) + "/pk", cx, false});
   }
-  std::printf("BLIS contexts, median us (GFLOP/s); sofie = sofie_gemm_f32 as built; default arch %s\n",
+  return vs;
+}
+
+void print_variants(const std::vector<Variant>& vs) {
+  if (vs.empty()) return;
+  std::printf("sgemm blocking per context: MR x NR, MC KC NC; sup thresholds MT NT KT\n");
+  for (const Variant& v : vs) {
+    if (!v.sup) continue;  // the same context as the row before
+    cntx_t* c = v.cntx;
+    std::printf("  %-8s %2lld x %2lld, %4lld %4lld %5lld; %4lld %4lld %4lld\n", v.name.c_str(),
+                (long long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MR, c),
+                (long long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_NR, c),
+                (long long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_MC, c),
+                (long long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_KC, c),
+                (long long)bli_cntx_get_blksz_def_dt(BLIS_FLOAT, BLIS_NC, c),
+                (long long)bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_MT, c),
+                (long long)bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_NT, c),
+                (long long)bli_cntx_get_l3_sup_thresh_dt(BLIS_FLOAT, BLIS_KT, c));
+  }
+}
+
+void bench_context_shapes(const std::vector<Shape>& shapes, const Options& opt) {
+  const std::vector<Variant> vs = opt.sofie_only ? std::vector<Variant>() : blis_variants();
+  print_variants(vs);
+  std::printf("median us (GFLOP/s), alpha %g beta %g; default arch %s\n", opt.alpha, opt.beta,
               bli_arch_string(bli_arch_query_id()));
-  std::printf("%-22s", "t M x N x K");
-  for (const Ctx& c : ctxs) std::printf(" %18s", c.name);
+  std::printf("%-24s", "t M x N x K");
+  if (!opt.sofie_only) std::printf(" %18s", "gemv");
+  for (const Variant& v : vs) std::printf(" %18s", v.name.c_str());
   std::printf(" %18s\n", "sofie");
+  for (const Shape& s : shapes) {
+    const int trans_b = s.trans_b;
+    const Index M = s.M, N = s.N, K = s.K;
+    char name[64];
+    std::snprintf(name, sizeof name, "%d %lldx%lldx%lld", trans_b, (long long)M, (long long)N, (long long)K);
+    if (!selected(name, opt)) continue;
+    const Index ldb = trans_b ? K : N;
+    const Floats A = random_floats(M * K, 3), B = random_floats((trans_b ? N : K) * ldb, 4);
+    const Floats C0 = random_floats(M * N, 5);
+    const size_t n_out = vs.size() + 2;
+    std::vector<Floats> Cs(n_out, C0);
+    std::vector<std::unique_ptr<Runner>> owned;
+    std::vector<Runner*> rs;
+    float alpha = opt.alpha, beta = opt.beta;
+    if (!opt.sofie_only) {
+      float* C = Cs[0].data();
+      owned.push_back(runner([&, C] {
+        for (Index m = 0; m < M; ++m)
+          sofie_gemv_f32(trans_b, N, K, alpha, A.data() + m * K, 1, B.data(), ldb, beta, C + m * N);
+      }));
+      rs.push_back(owned.back().get());
+    }
+    for (size_t i = 0; i < vs.size(); ++i) {
+      cntx_t* cx = vs[i].cntx;
+      const bool sup = vs[i].sup;
+      float* C = Cs[i + 1].data();
+      owned.push_back(runner([&, cx, sup, C] {
+        rntm_t rntm;
+        bli_rntm_init(&rntm);
+        bli_rntm_set_l3_sup(sup, &rntm);
+        bli_sgemm_ex(BLIS_NO_TRANSPOSE, trans_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, M, N, K, &alpha,
+                     const_cast<float*>(A.data()), K, 1, const_cast<float*>(B.data()), ldb, 1, &beta, C, N, 1, cx,
+                     &rntm);
+      }));
+      rs.push_back(owned.back().get());
+    }
+    {
+      float* C = Cs[n_out - 1].data();
+      owned.push_back(runner([&, C] {
+        sofie_gemm_f32(0, trans_b, M, N, K, alpha, A.data(), K, B.data(), ldb, beta, C, N);
+      }));
+      rs.push_back(owned.back().get());
+    }
+    const std::vector<double> t = time_runners(rs, opt);
+    // With beta == 0 every variant computes the same C; otherwise each accumulated a different number of
+    // times, so only beta == 0 is checked.
+    if (beta == 0.0f && !opt.sofie_only) {
+      for (size_t i = 1; i < n_out; ++i) {
+        if (worst_diff(Cs[0], Cs[i]) > 1e-4 * K) std::printf("%s: RESULTS DISAGREE (column %zu)\n", name, i);
+      }
+    }
+    std::printf("%-24s", name);
+    for (double us : t) std::printf(" %9.2f (%6.1f)", us, 2.0 * M * N * K / us / 1e3);
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+}
+
+// The sweep over M x N x K that set sofie_gemm_f32's routes.
+std::vector<Shape> sweep_shapes() {
+  std::vector<Shape> shapes;
   const Index nk[][2] = {{64, 64}, {256, 256}, {1024, 1024}, {256, 1024}, {1024, 256}, {64, 1024}, {1024, 64}};
   for (int trans_b : {1, 0}) {
     for (const auto& s : nk) {
-      for (Index M : {2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256}) {
-        const Index N = s[0], K = s[1];
-        char name[64];
-        std::snprintf(name, sizeof name, "%d %lldx%lldx%lld", trans_b, (long long)M, (long long)N, (long long)K);
-        if (!selected(name, opt)) continue;
-        const Index ldb = trans_b ? K : N;
-        const std::vector<float> A = random_floats(M * K, 3), B = random_floats((trans_b ? N : K) * ldb, 4);
-        std::vector<float> C(M * N);
-        std::vector<std::unique_ptr<Runner>> owned;
-        std::vector<Runner*> rs;
-        for (const Ctx& c : ctxs) {
-          cntx_t* cx = c.cntx;
-          owned.push_back(
-              runner([&, cx] { blis_gemm(trans_b, M, N, K, A.data(), K, B.data(), ldb, C.data(), N, cx); }));
-          rs.push_back(owned.back().get());
-        }
-        owned.push_back(
-            runner([&] { sofie_gemm_f32(0, trans_b, M, N, K, 1.0f, A.data(), K, B.data(), ldb, 0.0f, C.data(), N); }));
-        rs.push_back(owned.back().get());
-        const std::vector<double> t = time_runners(rs, opt);
-        std::printf("%-22s", name);
-        for (double us : t) std::printf(" %9.2f (%6.1f)", us, 2.0 * M * N * K / us / 1e3);
-        std::printf("\n");
-        std::fflush(stdout);
-      }
+      for (Index M : {2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256}) shapes.push_back({trans_b, M, s[0], s[1]});
     }
   }
+  return shapes;
+}
+
+// The GEMMs of the benchmark suite's models: Linear 1024 and 4096 (Gemm transB=1, N = K), the VAE
+// decoder's 150 -> 40500 layer, and the GraphNets toy's edge/node MLPs (M = 8000 rows, N = 64).
+std::vector<Shape> model_shapes() {
+  std::vector<Shape> shapes;
+  for (int trans_b : {1, 0}) {
+    for (Index M : {1, 8, 64, 256}) shapes.push_back({trans_b, M, 1024, 1024});
+    for (Index M : {1, 8, 64, 256}) shapes.push_back({trans_b, M, 4096, 4096});
+    for (Index M : {1, 8, 64, 256}) shapes.push_back({trans_b, M, 40500, 150});
+    for (Index K : {200, 260}) shapes.push_back({trans_b, 8000, 64, K});
+  }
+  return shapes;
 }
 
 }  // namespace
@@ -272,6 +392,7 @@ void bench_contexts(const Options& opt) {
 int main(int argc, char** argv) {
   Options opt;
   bool contexts = false;
+  bool model = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--chunks" && i + 1 < argc) {
@@ -284,10 +405,29 @@ int main(int argc, char** argv) {
       opt.naive_big = false;
     } else if (a == "--contexts") {
       contexts = true;
+    } else if (a == "--model-shapes") {
+      contexts = true;
+      model = true;
+    } else if (a == "--shape" && i + 1 < argc) {
+      Shape sh{};
+      long long m = 0, n = 0, k = 0;
+      if (std::sscanf(argv[++i], "%d,%lld,%lld,%lld", &sh.trans_b, &m, &n, &k) != 4 || m <= 0 || n <= 0 || k <= 0) {
+        std::fprintf(stderr, "--shape wants TRANS_B,M,N,K\n");
+        return 2;
+      }
+      sh.M = m, sh.N = n, sh.K = k;
+      opt.shapes.push_back(sh);
+      contexts = true;
+    } else if (a == "--sofie-only") {
+      opt.sofie_only = true;
+    } else if (a == "--alpha" && i + 1 < argc) {
+      opt.alpha = static_cast<float>(std::atof(argv[++i]));
+    } else if (a == "--beta" && i + 1 < argc) {
+      opt.beta = static_cast<float>(std::atof(argv[++i]));
     } else {
       std::fprintf(stderr,
                    "usage: bench_kernels [--chunks N] [--min-ms MS] [--filter SUBSTRING] [--no-naive-big] "
-                   "[--contexts]\n");
+                   "[--contexts | --model-shapes | --shape T,M,N,K...] [--sofie-only] [--alpha A] [--beta B]\n");
       return 2;
     }
   }
@@ -297,7 +437,7 @@ int main(int argc, char** argv) {
   std::printf("single thread; BLIS default sub-configuration: %s; median of %d chunks of >= %.1f ms each\n",
               backend, opt.chunks, opt.min_ms);
   if (contexts) {
-    bench_contexts(opt);
+    bench_context_shapes(!opt.shapes.empty() ? opt.shapes : model ? model_shapes() : sweep_shapes(), opt);
     return 0;
   }
   print_header("GEMV y = x op(B)");
