@@ -31,7 +31,6 @@ namespace {
 
 enum class Cell { kRnn, kGru, kLstm };
 
-const char* cell_name(Cell c) { return c == Cell::kRnn ? "RNN" : c == Cell::kGru ? "GRU" : "LSTM"; }
 // Gates stacked in W and R: RNN i; GRU z, r, h; LSTM i, o, f, c.
 int gate_count(Cell c) { return c == Cell::kRnn ? 1 : c == Cell::kGru ? 3 : 4; }
 // Activations per direction: RNN f; GRU f, g; LSTM f, g, h.
