@@ -21,11 +21,14 @@ import json
 import os
 import sys
 
-import numpy as np
 import onnx
 import onnx.helper
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../models"))
+import export_util  # noqa: E402  (tools/models/export_util.py)
+from export_util import set_batchnorm_statistics  # noqa: E402
 
 OPSET = 13
 DEFAULT_BATCHES = (1, 64)
@@ -201,18 +204,6 @@ MODELS = {
 }
 
 
-def set_batchnorm_statistics(model, generator):
-    """Non-trivial running statistics and affine parameters, so BatchNorm's arithmetic is exercised."""
-    for module in model.modules():
-        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            n = module.num_features
-            with torch.no_grad():
-                module.running_mean.copy_(torch.randn(n, generator=generator) * 0.2)
-                module.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
-                module.weight.copy_(torch.rand(n, generator=generator) + 0.5)
-                module.bias.copy_(torch.randn(n, generator=generator) * 0.1)
-
-
 def write_identity(path, input_shape):
     dims = ["batch"] + list(input_shape)
     graph = onnx.helper.make_graph(
@@ -272,20 +263,7 @@ def make_model(name, outdir):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    outdir = argv[1]
-    names = argv[2:] or list(MODELS)
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        print(f"make_models.py: unknown model(s) {unknown}; known: {list(MODELS)}", file=sys.stderr)
-        return 2
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    for name in names:
-        make_model(name, outdir)
-    return 0
+    return export_util.main(argv, __doc__, "make_models.py", list(MODELS), make_model)
 
 
 if __name__ == "__main__":

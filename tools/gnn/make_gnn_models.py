@@ -27,11 +27,14 @@ import os
 import sys
 import warnings
 
-import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../models"))
+import export_util  # noqa: E402  (tools/models/export_util.py)
+from export_util import set_batchnorm_statistics, write_tensor  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -201,18 +204,6 @@ def index_add_symbolic(g, self, dim, index, source, alpha=None):
     return g.op("ScatterElements", self, index, source, axis_i=dim, reduction_s="add")
 
 
-def set_batchnorm_statistics(model, generator):
-    """Non-trivial running statistics and affine parameters, so the export's BatchNorm folding is tested."""
-    for module in model.modules():
-        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            n = module.num_features
-            with torch.no_grad():
-                module.running_mean.copy_(torch.randn(n, generator=generator) * 0.2)
-                module.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
-                module.weight.copy_(torch.rand(n, generator=generator) + 0.5)
-                module.bias.copy_(torch.randn(n, generator=generator) * 0.1)
-
-
 def particlenet_data(generator, size):
     """Inputs with a clear gap between each point's k-th and (k+1)-th neighbour in both kNN spaces (the
     coordinates for block 1, block 1's output for block 2), so float rounding cannot change which neighbours
@@ -281,12 +272,6 @@ def num_data_sets(name):
     return len(MODELS[name][6])
 
 
-def write_tensor(path, array, name):
-    tensor = onnx.numpy_helper.from_array(np.ascontiguousarray(array), name)
-    with open(path, "wb") as f:
-        f.write(tensor.SerializeToString())
-
-
 def build_model(name):
     """The model with its weights (fixed seed), in eval mode, and the generator that then makes its data."""
     seed = 4321 + sorted(MODELS).index(name)
@@ -331,21 +316,8 @@ def make_model(name, outdir):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    outdir = argv[1]
-    names = argv[2:] or sorted(MODELS)
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        print(f"make_gnn_models.py: unknown model(s) {unknown}; known: {sorted(MODELS)}", file=sys.stderr)
-        return 2
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
     torch.onnx.register_custom_op_symbolic("aten::index_add", index_add_symbolic, 16)
-    for name in names:
-        make_model(name, outdir)
-    return 0
+    return export_util.main(argv, __doc__, "make_gnn_models.py", sorted(MODELS), make_model)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,14 @@ Needs Debian's Python (torch 1.13, onnx 1.12, numpy): run it with /usr/bin/pytho
 import os
 import sys
 
-import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../models"))
+import export_util  # noqa: E402  (tools/models/export_util.py)
+from export_util import write_tensor  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import graphnets as gn  # noqa: E402
@@ -107,11 +110,6 @@ def random_graph(generator, widths, nodes, edges):
         receivers=torch.randint(0, nodes, (edges,), generator=generator))
 
 
-def write_tensor(path, array, name):
-    with open(path, "wb") as f:
-        f.write(onnx.numpy_helper.from_array(np.ascontiguousarray(array), name).SerializeToString())
-
-
 def build_model(name):
     """The model with its weights (fixed seed), in eval mode, its input widths, and the generator that then
     makes its data."""
@@ -146,20 +144,7 @@ def make_model(name, outdir):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    outdir = argv[1]
-    names = argv[2:] or sorted(MODELS)
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        print(f"make_graphnets_models.py: unknown model(s) {unknown}; known: {sorted(MODELS)}", file=sys.stderr)
-        return 2
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    for name in names:
-        make_model(name, outdir)
-    return 0
+    return export_util.main(argv, __doc__, "make_graphnets_models.py", sorted(MODELS), make_model)
 
 
 if __name__ == "__main__":

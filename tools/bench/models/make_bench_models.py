@@ -24,11 +24,14 @@ Needs Debian's Python (torch 1.13, onnx 1.12, numpy): run it with /usr/bin/pytho
 import os
 import sys
 
-import numpy as np
 import onnx
 import onnx.numpy_helper
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../models"))
+import export_util  # noqa: E402  (tools/models/export_util.py)
+from export_util import set_batchnorm_statistics, collect_ops, write_tensor  # noqa: E402
 
 OPSET = 13
 BATCH_SIZES = (1, 3)  # one per test_data_set_N
@@ -110,28 +113,6 @@ MODELS = {
 }
 
 
-def set_batchnorm_statistics(model, generator):
-    """Non-trivial running statistics and affine parameters, so the BatchNorm arithmetic is exercised."""
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm1d):
-            n = module.num_features
-            with torch.no_grad():
-                module.running_mean.copy_(torch.randn(n, generator=generator) * 0.2)
-                module.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
-                module.weight.copy_(torch.rand(n, generator=generator) + 0.5)
-                module.bias.copy_(torch.randn(n, generator=generator) * 0.1)
-
-
-def collect_ops(graph):
-    return {(node.domain, node.op_type) for node in graph.node}
-
-
-def write_tensor(path, array, name):
-    tensor = onnx.numpy_helper.from_array(np.ascontiguousarray(array), name)
-    with open(path, "wb") as f:
-        f.write(tensor.SerializeToString())
-
-
 def make_model(name, outdir):
     seed = 4321 + sorted(MODELS).index(name)
     torch.manual_seed(seed)
@@ -177,20 +158,7 @@ def make_model(name, outdir):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help"):
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    outdir = argv[1]
-    names = argv[2:] or sorted(MODELS)
-    unknown = [n for n in names if n not in MODELS]
-    if unknown:
-        print(f"make_bench_models.py: unknown model(s) {unknown}; known: {sorted(MODELS)}", file=sys.stderr)
-        return 2
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    for name in names:
-        make_model(name, outdir)
-    return 0
+    return export_util.main(argv, __doc__, "make_bench_models.py", sorted(MODELS), make_model)
 
 
 if __name__ == "__main__":
