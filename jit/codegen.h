@@ -17,7 +17,7 @@
 namespace sofie::jit {
 
 // Bumped whenever the generated code changes meaning (part of the cache key).
-inline constexpr int kCodegenVersion = 13;
+inline constexpr int kCodegenVersion = 14;
 
 // A constant the generated code wants in another layout, made by the provider and passed to the code as
 // the host symbol `symbol`. The value is [rows, cols] float32 (leading dims of a weight flattened).

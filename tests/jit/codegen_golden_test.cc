@@ -123,6 +123,36 @@ void check_common_structure(const jit::GeneratedGraph& gen) {
 
 // ---- The graphs -----------------------------------------------------------------------------------------
 
+// x[batch,8] -> Gemm(W1[16,8], transB=1, B1) -> Relu -> Gemm(W2[16,20], transB=1, B2) -> Relu -> y[batch,20]:
+// the second layer's input comes out of a Relu, so its rows skip their zeros (a mask per row, the sparse
+// loop for rows at most 3/4 nonzero); the first layer's input is a graph input and stays dense.
+TEST_CASE("golden: two dense layers, the second skipping the zeros its Relu input holds") {
+  jit_testing::ModelBuilder model("relu_mlp");
+  model.input("x", {kBatch, 8});
+  model.output("y", {kBatch, 20});
+  model.initializer("W1", {16, 8}, 0.1f);
+  model.initializer("B1", {16}, 0.1f);
+  model.initializer("W2", {20, 16}, 0.1f);
+  model.initializer("B2", {20}, 0.1f);
+  set_int(model.node("Gemm", {"x", "W1", "B1"}, "h1", "fc1"), "transB", 1);
+  model.node("Relu", {"h1"}, "a1", "act1");
+  set_int(model.node("Gemm", {"a1", "W2", "B2"}, "h2", "fc2"), "transB", 1);
+  model.node("Relu", {"h2"}, "y", "act2");
+  jit::GeneratedGraph gen;
+  generate_for(model, {{5, 8}}, &gen);
+  check_golden("relu_mlp", gen.source);
+
+  check_common_structure(gen);
+  CHECK(gen.fallback_steps == 0);
+  // One sparse loop: the second layer's (N = 20: one vector block and a column tail).
+  size_t sparse_loops = 0;
+  for (size_t at = gen.source.find("if (sparse)"); at != std::string::npos; at = gen.source.find("if (sparse)", at + 1)) {
+    ++sparse_loops;
+  }
+  CHECK(sparse_loops == 1);
+  CHECK(contains(gen.source, "nonzero * 4 <= 48;"));
+}
+
 // x[batch,4] -> Gemm(W[3,4], transB=1, B[3]) -> Relu -> y[batch,3]
 TEST_CASE("golden: Gemm(transB=1) + Relu with a symbolic batch") {
   jit_testing::ModelBuilder model("gemm_relu");

@@ -241,6 +241,46 @@ TEST_CASE("probe: Add(scalar) + Relu, and a two-layer chain with N=17") {
   }
 }
 
+// Dense layers whose input comes out of a Relu skip the zero inputs (rows at most 3/4 nonzero), with
+// finite weights only. K = 100: two mask words and a scalar tail; N = 40: a vector block and a column tail.
+ModelBuilder relu_gemm_model(const std::string& name, float shift, const std::vector<float>& weights = {}) {
+  ModelBuilder m(name);
+  m.input("x", {kBatch, 100});
+  m.output("y", {kBatch, 40});
+  m.initializer("s", {1}, std::vector<float>{shift});
+  if (weights.empty()) {
+    m.initializer("W", {40, 100}, 0.001f);
+  } else {
+    m.initializer("W", {40, 100}, weights);
+  }
+  m.initializer("B", {40}, 0.01f);
+  m.node("Add", {"x", "s"}, "xs");
+  m.node("Relu", {"xs"}, "a");
+  set_int(m.node("Gemm", {"a", "W", "B"}, "h"), "transB", 1);
+  m.node("Relu", {"h"}, "y");
+  return m;
+}
+
+TEST_CASE("probe: Relu + Gemm skipping zero inputs (sparse rows, dense rows, rows on either side)") {
+  // Inputs are uniform in [-1, 1): shift 0 leaves rows half zeros (the sparse loop), shift 2 none (the
+  // dense loop), shift 0.5 a quarter, so rows fall on both sides of the 3/4 threshold; shift -2 all zeros.
+  check_probe("relu_gemm_sparse", relu_gemm_model("relu_gemm_sparse", 0.0f), {{kBatch, 100}});
+  check_probe("relu_gemm_dense", relu_gemm_model("relu_gemm_dense", 2.0f), {{kBatch, 100}});
+  check_probe("relu_gemm_mixed", relu_gemm_model("relu_gemm_mixed", 0.5f), {{kBatch, 100}});
+  check_probe("relu_gemm_all_zero", relu_gemm_model("relu_gemm_all_zero", -2.0f), {{kBatch, 100}});
+  // NaN, -0, +inf and -inf in every row: NaN and +inf count as nonzero, zeros and Relu(-inf) are skipped.
+  check_probe("relu_gemm_special_values", relu_gemm_model("relu_gemm_special_values", 0.0f), {{kBatch, 100}},
+              ProbeOptions{true});
+}
+
+TEST_CASE("probe: Relu + Gemm with infinite and NaN weights keeps the zeros (0 * inf is NaN)") {
+  std::vector<float> w(40 * 100);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.001f * static_cast<float>(i % 17) - 0.008f;
+  w[5] = std::numeric_limits<float>::infinity();
+  w[40 * 100 - 3] = std::numeric_limits<float>::quiet_NaN();
+  check_probe("relu_gemm_inf_weights", relu_gemm_model("relu_gemm_inf_weights", 0.0f, w), {{kBatch, 100}});
+}
+
 TEST_CASE("probe: NaN, -0 and infinities through Relu and LeakyRelu") {
   ModelBuilder m("relu_leaky_special_values");
   m.input("x", {kBatch, 8});
