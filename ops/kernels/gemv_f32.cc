@@ -303,6 +303,15 @@ __attribute__((always_inline)) inline void for_row_blocks(Index N, Index K, cons
   if (n < N) block.template run<true>(B + n * ldb, y + n, N - n, false);
 }
 
+// Short rows of a large B: each block of eight rows reads eight short runs, interleaved, and the hardware
+// prefetchers do not keep up; the block kPrefetchBlocks ahead is then prefetched by hand. Measured on this
+// project's AMD machine with B[40500, 150] (the VAE decoder's last layer, 24 MB): 2.0 -> 0.9 ms per call.
+// Rows of 1 KB or longer are streamed well by the hardware (prefetching them measured slower), and a B in
+// the caches loses a few percent to the extra instructions.
+constexpr Index kPrefetchMaxRowBytes = 1024;
+constexpr Index kPrefetchMinBytes = Index{12} << 20;
+constexpr Index kPrefetchBlocks = 2;
+
 template <bool kTail>
 struct LongBlock {
   Index K;
@@ -310,9 +319,16 @@ struct LongBlock {
   KTail tail;
   Index ldb;
   float alpha, beta;
+  const float* prefetch_end;  // null: no prefetching; else the end of B's span
   template <bool kPartial>
   __attribute__((always_inline)) void run(const float* b, float* y, Index count, bool) const {
     if (!kPartial) {
+      if (prefetch_end != nullptr) {
+        const char* ahead = reinterpret_cast<const char*>(b + kPrefetchBlocks * 8 * ldb);
+        const char* end = reinterpret_cast<const char*>(prefetch_end);
+        const Index bytes = 8 * ldb * static_cast<Index>(sizeof(float));
+        for (Index off = 0; off < bytes && ahead + off < end; off += 64) _mm_prefetch(ahead + off, _MM_HINT_T0);
+      }
       dots_long<8, kTail>(K, x, tail, b, ldb, alpha, beta, y);
       return;
     }
@@ -373,7 +389,10 @@ __attribute__((noinline)) void gemv_dots_short(Index N, Index K, const float* x,
 template <bool kTail>
 __attribute__((noinline)) void gemv_dots_long(Index N, Index K, const float* x, const float* B, Index ldb,
                                               float alpha, float beta, float* y) {
-  for_row_blocks(N, K, B, ldb, y, LongBlock<kTail>{K, x, make_tail(K, x), ldb, alpha, beta});
+  const Index row_bytes = ldb * static_cast<Index>(sizeof(float));
+  const bool prefetch = row_bytes <= kPrefetchMaxRowBytes && N * row_bytes >= kPrefetchMinBytes;
+  const float* end = prefetch ? B + (N - 1) * ldb + K : nullptr;
+  for_row_blocks(N, K, B, ldb, y, LongBlock<kTail>{K, x, make_tail(K, x), ldb, alpha, beta, end});
 }
 
 // y[N] = alpha * x[K] B[N,K]^T + beta y, x contiguous.

@@ -218,6 +218,10 @@ TEST_CASE("sofie_gemv_f32 matches double precision: both layouts, odd sizes, str
     check_gemv(trans_b, 600, 600, 1, 2, -1.0f, 0.0f);
     check_gemv(trans_b, 1024, 1024, 1, 0, 1.0f, 0.0f);
   }
+  // Short rows of a B over 12 MB: the transposed layout prefetches the row blocks ahead (up to the end of
+  // B, which is followed by an inaccessible page); the last block is partial, with and without padding.
+  check_gemv(1, 21003, 150, 1, 0, 1.0f, 0.0f);
+  check_gemv(1, 20105, 150, 1, 7, 0.5f, 1.0f);
 }
 
 TEST_CASE("sofie_gemv_f32 with K == 0 scales y by beta and reads neither x nor B") {
