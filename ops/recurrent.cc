@@ -184,11 +184,14 @@ void clip_to(T c, T* x, int64_t n) {
 // GEMM: C[M,N] = A[M,K] x B^T with B stored [N,K]; rows lda, ldb, ldc apart.
 
 // BLIS costs a few µs per call (object set-up, packing), more than a whole recurrent step at small sizes:
-// up to 64 rows with K <= 64 one GEMV per row measured 1.5-10x faster than sofie_gemm_f32 (which itself
-// switches to GEMVs only up to 8 rows). The input projection of all steps and large states go to BLIS.
+// up to 64 rows with K <= 64 and B within L1 (at most 32 KB), one GEMV per row measured 1.2-3x faster than
+// sofie_gemm_f32 (64x32x8 0.9 vs 2.7 us, 64x128x32 6.9 vs 8.4). A larger B is re-read from L2 by every row's
+// GEMV, while BLIS reads it once: 64x256x64 (LSTM hidden 64, batch 64) 38 vs 25 us, 64x192x64 (GRU) 28 vs
+// 19 (tools/bench/bench_kernels --contexts --shape 1,M,N,K). The input projection of all steps goes to
+// sofie_gemm_f32 too.
 void gemm_abt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
               int64_t ldc) {
-  if (M <= 64 && K <= 64) {
+  if (M <= 64 && K <= 64 && N * ldb * static_cast<int64_t>(sizeof(float)) <= 32 * 1024) {
     for (int64_t m = 0; m < M; ++m) sofie_gemv_f32(1, N, K, 1.0f, A + m * lda, 1, B, ldb, 0.0f, C + m * ldc);
     return;
   }
