@@ -250,21 +250,76 @@ inline bool later_before(T x, T y) {
 // Up to this k, TopK selects by insertion into the sorted list of the best k so far.
 constexpr int64_t kInsertionMaxK = 16;
 
-// idx[0, k) = the k best of v[0, n) in output order, for 0 < k <= n. One comparison against the current
-// k-th best rejects most elements; scanning in index order keeps ties by lower index.
+// Rows at least this long first bound the k-th best from below (see lane_bound).
+constexpr int64_t kBoundMinN = 64;
+
+// A value that at least k elements of v[0, n) reach (>= it; <= it for the smallest), for 16 <= n and
+// k <= 16: the best of the 16 lane extremes (lane i holds the elements i, i + 16, ...) that k lanes reach.
+// Every element of the k best reaches it, so the rest can be skipped by one comparison each. False when v
+// holds a NaN (NaN orders as the largest value, which a comparison against the bound would lose).
+template <bool kLargest, typename T>
+bool lane_bound(const T* v, int64_t n, int64_t k, T* bound) {
+  constexpr int kLanes = 16;
+  T ext[kLanes];
+  bool nan = false;
+  for (int i = 0; i < kLanes; ++i) ext[i] = v[i];
+  int64_t r = kLanes;
+  for (; r + kLanes <= n; r += kLanes) {
+    for (int i = 0; i < kLanes; ++i) {
+      const T x = v[r + i];
+      ext[i] = (kLargest ? x > ext[i] : x < ext[i]) ? x : ext[i];
+    }
+  }
+  for (int64_t t = r; t < n; ++t) {
+    const int i = static_cast<int>(t - r);
+    ext[i] = (kLargest ? v[t] > ext[i] : v[t] < ext[i]) ? v[t] : ext[i];
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    for (int64_t t = 0; t < n; ++t) nan |= v[t] != v[t];
+    if (nan) return false;
+  }
+  bool found = false;
+  for (int i = 0; i < kLanes; ++i) {
+    int reach = 0;
+    for (int j = 0; j < kLanes; ++j) reach += kLargest ? ext[j] >= ext[i] : ext[j] <= ext[i];
+    if (reach >= k && (!found || (kLargest ? ext[i] > *bound : ext[i] < *bound))) {
+      *bound = ext[i];
+      found = true;
+    }
+  }
+  return found;
+}
+
+// idx[0, k) = the k best of v[0, n) in output order, for 0 < k <= n, k <= kInsertionMaxK. One comparison
+// against the current k-th best, held in a register, rejects most elements; scanning in index order keeps
+// ties by lower index. The best values and their indices live in local arrays: insertions compare values,
+// not through v[idx[...]]. Long rows skip the elements below a lane bound first: of the ~k ln(n/k)
+// insertions a random row takes, each with a branch miss or two, about k + 2 remain (TopK 8 of 256: 2x).
 template <bool kLargest, typename T>
 void select_by_insertion(const T* v, int64_t n, int64_t k, int64_t* idx) {
+  T bound{};
+  const bool bounded = n >= kBoundMinN && lane_bound<kLargest>(v, n, k, &bound);
+  T best[kInsertionMaxK];
+  int64_t at[kInsertionMaxK];
   int64_t count = 0;
   for (int64_t r = 0; r < n; ++r) {
     const T x = v[r];
-    if (count == k) {
-      if (!later_before<kLargest>(x, v[idx[k - 1]])) continue;
-      --count;  // the k-th best drops out
+    if (bounded && (kLargest ? x < bound : x > bound)) continue;
+    int64_t pos;
+    if (count < k) {
+      pos = count++;
+    } else {
+      if (!later_before<kLargest>(x, best[k - 1])) continue;
+      pos = k - 1;  // the k-th best drops out
     }
-    int64_t pos = count++;
-    for (; pos > 0 && later_before<kLargest>(x, v[idx[pos - 1]]); --pos) idx[pos] = idx[pos - 1];
-    idx[pos] = r;
+    for (; pos > 0 && later_before<kLargest>(x, best[pos - 1]); --pos) {
+      best[pos] = best[pos - 1];
+      at[pos] = at[pos - 1];
+    }
+    best[pos] = x;
+    at[pos] = r;
   }
+  for (int64_t j = 0; j < k; ++j) idx[j] = at[j];
 }
 
 template <bool kLargest, typename T>

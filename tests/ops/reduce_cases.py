@@ -391,6 +391,13 @@ def topk_nan_ref(x, k, largest, sorted_):
     return np.array(vals, x.dtype).reshape(len(x), k), np.array(idxs, np.int64).reshape(len(x), k)
 
 
+def topk_nan_case(name, x, k, largest, sorted_):
+    """TopK along the last axis of a 2-D x that may hold NaN, k as an initializer (opset 11)."""
+    v, i = topk_nan_ref(x, k, largest, sorted_)
+    case(name, [node("TopK", ["X", "K"], ["V", "I"], largest=largest, sorted=sorted_)], [("X", x)],
+         [("V", v), ("I", i)], opset=11, initializers={"K": np.array([k], np.int64)})
+
+
 def topk_case(name, x, k, opset, axis=None, largest=None, sorted_=None, k_graph_input=False, **kw):
     attrs = {}
     if axis is not None:
@@ -447,12 +454,24 @@ def topk_cases():
         xt[2, :] = 4.0
         for largest in (0, 1):
             for sorted_ in (0, 1):
-                v, i = topk_nan_ref(xt, k, largest, sorted_)
-                case(f"topk_k{k}_largest{largest}_sorted{sorted_}_ties_nan",
-                     [node("TopK", ["X", "K"], ["V", "I"], largest=largest, sorted=sorted_)], [("X", xt)],
-                     [("V", v), ("I", i)], opset=11, initializers={"K": np.array([k], np.int64)})
+                topk_nan_case(f"topk_k{k}_largest{largest}_sorted{sorted_}_ties_nan", xt, k, largest, sorted_)
         topk_case(f"topk_k{k}_strided_axis", rand(40, 3, 2), k, 11, axis=0)
         topk_case(f"topk_k{k}_i64_smallest", randint(5, 33, low=-4, high=4), k, 11, largest=0)
+    # Rows of 64 or more first skip what is below a lane bound: lengths around the 16 lanes (64, 100, 257),
+    # ties at the bound, a NaN (no bound), monotonic rows (every element would be an insertion), integers.
+    for length in (64, 100, 257):
+        xr = rand(5, length)
+        xr[1] = np.arange(length, dtype=np.float32)            # increasing
+        xr[2] = -np.arange(length, dtype=np.float32)           # decreasing
+        xr[3] = randint(1, length, low=0, high=3).astype(np.float32)  # three values: ties everywhere
+        xr[4, length // 2] = np.nan
+        for k in (1, 8, 16):
+            for largest in (0, 1):
+                for sorted_ in (0, 1):
+                    topk_nan_case(f"topk_n{length}_k{k}_largest{largest}_sorted{sorted_}", xr, k, largest, sorted_)
+        topk_case(f"topk_n{length}_strided_axis", rand(length, 2, 3), 8, 11, axis=0)
+        topk_case(f"topk_n{length}_u8_smallest", randint(3, length, dtype=np.uint8, low=0, high=7), 16, 11, largest=0)
+        topk_case(f"topk_n{length}_i32", randint(3, length, dtype=np.int32, low=-50, high=50), 8, 11)
     n = np.array([[1.0, np.nan, 3.0, -1.0, np.nan, 2.0]], np.float32)
     case("topk_nan_largest", [node("TopK", ["X", "K"], ["V", "I"])], [("X", n)],
          [("V", np.array([[np.nan, np.nan, 3.0]], np.float32)), ("I", np.array([[1, 4, 2]], np.int64))], opset=11,
