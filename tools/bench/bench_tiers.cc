@@ -209,7 +209,7 @@ Row run_case(const std::string& models_dir, const Case& c, int rounds, int chunk
 int usage() {
   std::fprintf(stderr,
                "usage: bench_tiers [--rounds R] [--chunks C] [--models-dir DIR] [MODEL[@BATCH]]...\n"
-               "  models: linear_64, mlp, vae_decoder, cnn (default: each at batch 1 and 64)\n");
+               "  models: linear_64, mlp, mlp_dense, vae_decoder, cnn (default: each at batch 1 and 64)\n");
   return 2;
 }
 
@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
   }
   if (rounds < 1 || chunks < 1) return usage();
   if (cases.empty()) {
-    for (const char* m : {"linear_64", "mlp", "vae_decoder", "cnn"}) {
+    for (const char* m : {"linear_64", "mlp", "mlp_dense", "vae_decoder", "cnn"}) {
       cases.push_back({m, 1});
       cases.push_back({m, 64});
     }

@@ -13,6 +13,8 @@ from fixed seeds, and the export runs single-threaded in eval mode, so the files
 The models:
     linear_64    one nn.Linear 64 -> 64 (a single Gemm: the per-call overhead floor)
     mlp          Higgs-style 7 -> 64 -> 64 -> 64 -> 64 -> 1, ReLU between, Sigmoid out
+    mlp_dense    the mlp with weights |w| and biases 3 (first layer) and 0.1: every ReLU output is positive for
+                 inputs in [-1, 1) (the JIT's dense layers then have no zero input to skip: their worst case)
     vae_decoder  Par04-like calorimeter VAE decoder: 14 -> 50 -> 100 -> 150 (Linear, BatchNorm1d, ReLU each)
                  -> 40500, Sigmoid (a large output: memory traffic dominates at batch 64)
     cnn          Conv2d net on 1x32x32: Conv 1->8 3x3 pad 1, ReLU, MaxPool 2, Conv 8->16 3x3 pad 1, ReLU,
@@ -71,6 +73,17 @@ class Mlp(nn.Module):
         return self.net(x)
 
 
+class MlpDense(Mlp):
+    def __init__(self):
+        super().__init__()
+        with torch.no_grad():
+            linears = [m for m in self.net if isinstance(m, nn.Linear)]
+            for i, linear in enumerate(linears):
+                linear.weight.abs_()
+                # |first layer's weights| <= 1/sqrt(7) (PyTorch's init): |W x| < 2.7 for x in [-1, 1)^7.
+                linear.bias.fill_(3.0 if i == 0 else 0.1)
+
+
 class VaeDecoder(nn.Module):
     """The decoder of the Par04 calorimeter VAE (Geant4's ML fast simulation example): latent 10 + 4
     conditions in, 18 x 50 x 45 = 40500 cell energies out."""
@@ -108,13 +121,18 @@ class Cnn(nn.Module):
 MODELS = {
     "linear_64": Linear64,
     "mlp": Mlp,
+    "mlp_dense": MlpDense,
     "vae_decoder": VaeDecoder,
     "cnn": Cnn,
 }
 
 
+# Seeds by position here: a new model goes at the end, so that the others keep their weights and inputs.
+SEED_ORDER = ["cnn", "linear_64", "mlp", "vae_decoder", "mlp_dense"]
+
+
 def make_model(name, outdir):
-    seed = 4321 + sorted(MODELS).index(name)
+    seed = 4321 + SEED_ORDER.index(name)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = MODELS[name]()
