@@ -256,27 +256,35 @@ constexpr int64_t kBoundMinN = 64;
 // A value that at least k elements of v[0, n) reach (>= it; <= it for the smallest), for 16 <= n and
 // k <= 16: the best of the 16 lane extremes (lane i holds the elements i, i + 16, ...) that k lanes reach.
 // Every element of the k best reaches it, so the rest can be skipped by one comparison each. False when v
-// holds a NaN (NaN orders as the largest value, which a comparison against the bound would lose).
+// holds a NaN (NaN orders as the largest value, which a comparison against the bound would lose) or an
+// infinity.
 template <bool kLargest, typename T>
 bool lane_bound(const T* v, int64_t n, int64_t k, T* bound) {
   constexpr int kLanes = 16;
-  T ext[kLanes];
-  bool nan = false;
-  for (int i = 0; i < kLanes; ++i) ext[i] = v[i];
+  // probe[i] sums x - x over lane i: 0 unless the lane holds a NaN (or an infinity, which then only costs
+  // the bound). Lane-wise, so the loop vectorises without reassociating anything.
+  T ext[kLanes], probe[kLanes];
+  for (int i = 0; i < kLanes; ++i) {
+    ext[i] = v[i];
+    probe[i] = v[i] - v[i];
+  }
   int64_t r = kLanes;
   for (; r + kLanes <= n; r += kLanes) {
     for (int i = 0; i < kLanes; ++i) {
       const T x = v[r + i];
       ext[i] = (kLargest ? x > ext[i] : x < ext[i]) ? x : ext[i];
+      probe[i] += x - x;
     }
   }
   for (int64_t t = r; t < n; ++t) {
     const int i = static_cast<int>(t - r);
     ext[i] = (kLargest ? v[t] > ext[i] : v[t] < ext[i]) ? v[t] : ext[i];
+    probe[i] += v[t] - v[t];
   }
   if constexpr (std::is_floating_point_v<T>) {
-    for (int64_t t = 0; t < n; ++t) nan |= v[t] != v[t];
-    if (nan) return false;
+    for (int i = 0; i < kLanes; ++i) {
+      if (probe[i] != T(0)) return false;
+    }
   }
   bool found = false;
   for (int i = 0; i < kLanes; ++i) {

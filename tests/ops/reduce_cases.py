@@ -458,13 +458,14 @@ def topk_cases():
         topk_case(f"topk_k{k}_strided_axis", rand(40, 3, 2), k, 11, axis=0)
         topk_case(f"topk_k{k}_i64_smallest", randint(5, 33, low=-4, high=4), k, 11, largest=0)
     # Rows of 64 or more first skip what is below a lane bound: lengths around the 16 lanes (64, 100, 257),
-    # ties at the bound, a NaN (no bound), monotonic rows (every element would be an insertion), integers.
+    # ties at the bound, a NaN and infinities (no bound), monotonic rows (every element would be an insertion), integers.
     for length in (64, 100, 257):
         xr = rand(5, length)
         xr[1] = np.arange(length, dtype=np.float32)            # increasing
         xr[2] = -np.arange(length, dtype=np.float32)           # decreasing
         xr[3] = randint(1, length, low=0, high=3).astype(np.float32)  # three values: ties everywhere
         xr[4, length // 2] = np.nan
+        xr[0, 3], xr[0, 5] = np.inf, -np.inf  # infinities: no bound either
         for k in (1, 8, 16):
             for largest in (0, 1):
                 for sorted_ in (0, 1):
