@@ -135,7 +135,9 @@ Route choose_route(bool trans_b, Index M, Index N, Index K, Index ldb, const Bli
 extern "C" int sofie_kernel_abi_version(void) { return SOFIE_KERNEL_ABI_VERSION; }
 
 extern "C" const char* sofie_gemm_backend_f32(void) {
-  blis();
+  const BlisContexts& ctx = blis();
+  // On AMD the packed route replaces BLIS's default context for large products.
+  if (ctx.packed != nullptr) return "haswell";
   return bli_arch_string(bli_arch_query_id());
 }
 

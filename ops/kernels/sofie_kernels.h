@@ -51,9 +51,9 @@ void sofie_gemm_f32(int trans_a, int trans_b, sofie_dim_t M, sofie_dim_t N, sofi
 void sofie_gemv_f32(int trans_b, sofie_dim_t N, sofie_dim_t K, float alpha, const float* x, sofie_dim_t incx,
                     const float* B, sofie_dim_t ldb, float beta, float* y);
 
-/* Name of BLIS's default sub-configuration ("skx", "haswell", ...), which GEMM uses for large products;
- * selects it on first use. "generic" means BLIS did not recognise the CPU and GEMM is several times
- * slower than it should be. */
+/* Name of the BLIS sub-configuration GEMM uses for large products ("haswell" on AMD CPUs, else BLIS's
+ * default: "skx", "haswell", ...); selects it on first use. "generic" means BLIS did not recognise the CPU
+ * and GEMM is several times slower than it should be. */
 const char* sofie_gemm_backend_f32(void);
 
 /* Elementwise float32 maths, y[i] = f(x[i]); x == y (in place) is allowed.

@@ -434,8 +434,9 @@ int main(int argc, char** argv) {
   // sofie selects BLIS's sub-configuration on its first GEMM call; do that before timing anything, so the
   // BLIS reference column runs on the same default context.
   const char* backend = sofie_gemm_backend_f32();
-  std::printf("single thread; BLIS default sub-configuration: %s; median of %d chunks of >= %.1f ms each\n",
-              backend, opt.chunks, opt.min_ms);
+  std::printf("single thread; sofie's large products: %s; BLIS default sub-configuration (the blis column): %s; "
+              "median of %d chunks of >= %.1f ms each\n",
+              backend, bli_arch_string(bli_arch_query_id()), opt.chunks, opt.min_ms);
   if (contexts) {
     bench_context_shapes(!opt.shapes.empty() ? opt.shapes : model ? model_shapes() : sweep_shapes(), opt);
     return 0;
