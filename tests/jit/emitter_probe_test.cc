@@ -273,6 +273,20 @@ TEST_CASE("probe: Relu + Gemm skipping zero inputs (sparse rows, dense rows, row
               ProbeOptions{true});
 }
 
+TEST_CASE("probe: Relu + Gemm skipping zeros with weights beyond L1 (one accumulator set; BLIS past 4 rows)") {
+  // K = 300: five mask words, the last partial; N = 120: a block of 7 vectors (one accumulator set in the
+  // sparse loop) and a column tail; 144 KB of weights: rows <= 4 run the loops, more rows BLIS.
+  ModelBuilder m("relu_gemm_large");
+  m.input("x", {kBatch, 300});
+  m.output("y", {kBatch, 120});
+  m.initializer("W", {120, 300}, 0.0001f);
+  m.initializer("B", {120}, 0.01f);
+  m.node("Relu", {"x"}, "a");
+  set_int(m.node("Gemm", {"a", "W", "B"}, "h"), "transB", 1);
+  m.node("Relu", {"h"}, "y");
+  check_probe("relu_gemm_large", m, {{kBatch, 300}});
+}
+
 TEST_CASE("probe: Relu + Gemm with infinite and NaN weights keeps the zeros (0 * inf is NaN)") {
   std::vector<float> w(40 * 100);
   for (size_t i = 0; i < w.size(); ++i) w[i] = 0.001f * static_cast<float>(i % 17) - 0.008f;
