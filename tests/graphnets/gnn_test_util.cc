@@ -9,6 +9,10 @@
 #include "tools/check.h"
 
 namespace sofie::gnn_testing {
+namespace {
+// See load_model: set at start-up, before the first model loads.
+const bool kCacheOff = [] { return setenv("SOFIE_CACHE", "off", 1) == 0; }();
+}  // namespace
 
 std::string runfile(const std::string& path) {
   const char* srcdir = std::getenv("TEST_SRCDIR");

@@ -2,13 +2,32 @@
 // and deterministic random graphs.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "runtime/model.h"
 #include "runtime/tensor.h"
 
 namespace sofie::gnn_testing {
+
+// Loads `path` on `tier` with ModelT::try_load (sofie::Model, graphnets::Model); fails the current test with
+// the error if it does not load. Models load with sofie's on-disk cache off (set by this library before any
+// test runs), so that what a test sees does not depend on the machine's history; code compiled earlier in the
+// process for the same graph may still serve a new model without a compile (tier_stats().compiles counts a
+// model's own compiles).
+template <typename ModelT>
+ModelT load_model(const std::string& path, Tier tier) {
+  LoadOptions options;
+  options.tier = tier;
+  auto model = ModelT::try_load(path, options);
+  INFO(path << " (" << tier_name(tier) << "): " << model.status().message());
+  REQUIRE(model.ok());
+  return *std::move(model);
+}
 
 // A runfile by workspace-relative path ("tools/gnn/models/particlenet/model.onnx"): $TEST_SRCDIR/$TEST_WORKSPACE
 // when set, else the path itself.

@@ -35,20 +35,10 @@ constexpr int kDataSets = 6;  // tools/gnn/gnn_models.bzl, GRAPHNETS_DATA_SETS
 
 const char* const kModels[] = {"lhcb_toy", "blocks", "epd_plain"};
 
-// No compiled code from sofie's on-disk cache, so that what this test sees does not depend on the machine's
-// history. (Code compiled earlier in this process for the same graph may still serve a new Model without a
-// compile: tier_stats().compiles counts this model's own compiles.) Set before the first model loads.
-const bool kCacheOff = [] { return setenv("SOFIE_CACHE", "off", 1) == 0; }();
-
 std::string model_dir(const std::string& name) { return runfile("tools/gnn/graphnets/" + name); }
 
 Model load(const std::string& name, Tier tier) {
-  LoadOptions options;
-  options.tier = tier;
-  auto model = Model::try_load(model_dir(name) + "/model.pbtxt", options);
-  INFO(name << " (" << tier_name(tier) << "): " << model.status().message());
-  REQUIRE(model.ok());
-  return *std::move(model);
+  return gnn_testing::load_model<Model>(model_dir(name) + "/model.pbtxt", tier);
 }
 
 GraphView graph_of(const std::vector<Tensor>& t) {

@@ -29,20 +29,10 @@ constexpr int kDataSets = 6;  // tools/gnn/gnn_models.bzl, GNN_DATA_SETS
 
 const char* const kModels[] = {"particlenet", "atlas_tracks", "message_passing"};
 
-// No compiled code from sofie's on-disk cache, so that what this test sees does not depend on the machine's
-// history. (Code compiled earlier in this process for the same graph may still serve a new Model without a
-// compile: tier_stats().compiles counts this model's own compiles.) Set before the first model loads.
-const bool kCacheOff = [] { return setenv("SOFIE_CACHE", "off", 1) == 0; }();
-
 std::string model_dir(const std::string& name) { return runfile("tools/gnn/models/" + name); }
 
 Model load(const std::string& name, Tier tier) {
-  LoadOptions options;
-  options.tier = tier;
-  auto model = Model::try_load(model_dir(name) + "/model.onnx", options);
-  INFO(name << " (" << tier_name(tier) << "): " << model.status().message());
-  REQUIRE(model.ok());
-  return *std::move(model);
+  return gnn_testing::load_model<Model>(model_dir(name) + "/model.onnx", tier);
 }
 
 // Inputs of the `i`-th of 100 sizes, all different.
@@ -102,7 +92,8 @@ TEST_CASE("100 calls with 100 sizes compile at most twice on the JIT tier, and m
                 stats.fallback_steps, static_cast<long long>(jit_session.calls_compiled()),
                 static_cast<long long>(jit_session.calls_interpreted()));
     INFO(name << ": " << stats.state);
-    CHECK(kCacheOff);
+    const char* cache_mode = std::getenv("SOFIE_CACHE");  // set by gnn_test_util
+    CHECK((cache_mode != nullptr && std::string(cache_mode) == "off"));
     CHECK(mismatches == 0);
     CHECK(stats.state == "compiled");
     CHECK(stats.compiles <= 2);
