@@ -73,15 +73,24 @@ void ModelImpl::note_interpreted_call(const std::shared_ptr<const Plan>& plan) c
   std::unique_lock<std::mutex> lock(t.mu);
   if (t.blacklisted || t.compiles >= kMaxCompiles) return;
   if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold.load()) start_compile_locked(plan, n);
-  if (t.tier == Tier::kJit && !t.waited) {
-    t.waited = true;
-    // A compile that hangs must not hang the caller for good: after the timeout the interpreter serves
-    // and the compiled code is picked up whenever it arrives.
-    if (!t.done.wait_for(lock, std::chrono::seconds(kJitWaitSeconds), [&] { return !t.compiling; })) {
-      std::fprintf(stderr, "sofie: JIT compile still running after %d s; the interpreter serves meanwhile\n",
-                   kJitWaitSeconds);
-    }
+}
+
+const CompiledGraph* ModelImpl::compile_first_and_wait(const std::shared_ptr<const Plan>& plan) const {
+  TierState& t = *tier_;
+  if (t.tier != Tier::kJit || plan->eager() || t.waited.load(std::memory_order_acquire)) return nullptr;
+  std::unique_lock<std::mutex> lock(t.mu);
+  if (t.waited.load()) return nullptr;
+  t.waited.store(true, std::memory_order_release);
+  if (!t.blacklisted && t.compiles < kMaxCompiles && !t.compiling && compiled_for(*plan) == nullptr) {
+    start_compile_locked(plan, t.calls.load(std::memory_order_relaxed));
   }
+  // A compile that hangs must not hang the caller for good: after the timeout the interpreter serves
+  // and the compiled code is picked up whenever it arrives.
+  if (!t.done.wait_for(lock, std::chrono::seconds(kJitWaitSeconds), [&] { return !t.compiling; })) {
+    std::fprintf(stderr, "sofie: JIT compile still running after %d s; the interpreter serves meanwhile\n",
+                 kJitWaitSeconds);
+  }
+  return compiled_for(*plan);
 }
 
 void ModelImpl::start_compile_locked(const std::shared_ptr<const Plan>& plan, int64_t n) const {

@@ -49,8 +49,12 @@ class ModelImpl {
     return c != nullptr && c->steps_hash == plan.steps_hash() ? c : nullptr;
   }
   // Counts a call served by the interpreter with `plan`; starts a background compile when the model is
-  // hot (Tier::kJit: on the first call, and waits for it once).
+  // hot (Tier::kJit: at once).
   void note_interpreted_call(const std::shared_ptr<const Plan>& plan) const;
+  // Tier::kJit, once per model, before its first call runs: compiles `plan` and waits for it (up to a
+  // timeout), so that the first call is served by compiled code too. Returns the code serving `plan`, or
+  // null (other tiers, a failed or timed-out compile, later calls).
+  const CompiledGraph* compile_first_and_wait(const std::shared_ptr<const Plan>& plan) const;
   // Once per plan structure, before the first interpreted call: code the provider already has (a warm
   // compiled-code cache) is installed at once. Returns it, or null.
   const CompiledGraph* probe_cached(const std::shared_ptr<const Plan>& plan) const;
@@ -81,7 +85,7 @@ class ModelImpl {
     std::condition_variable done;
     bool compiling = false;
     bool blacklisted = false;
-    bool waited = false;  // Tier::kJit waits for the first compile only
+    std::atomic<bool> waited{false};  // Tier::kJit waits for the first compile only (read without the lock)
     std::atomic<uint64_t> probed_hash{0};  // the last plan structure looked up in the provider's cache
     bool from_cache = false;                // the code in use came from the provider's cache, not a compile
     int64_t compiles = 0, failures = 0;

@@ -201,6 +201,7 @@ absl::StatusOr<absl::Span<const TensorView>> Session::run(absl::Span<const Tenso
   if (st.bound != plan) st.bind(plan);
   const CompiledGraph* code = st.model->compiled_for(*plan);
   if (code == nullptr) code = st.model->probe_cached(plan);
+  if (code == nullptr) code = st.model->compile_first_and_wait(plan);
   if (code != nullptr) {
     ++st.calls_compiled;
     SOFIE_RETURN_IF_ERROR(st.execute_compiled(*code, inputs));

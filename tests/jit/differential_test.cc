@@ -3,9 +3,9 @@
 //   (a) when the interpreter matches the case's reference outputs (tools/check.h, `sofie check`'s
 //       tolerance rtol 1e-3 / atol 1e-5), the JIT must match them too;
 //   (b) the JIT's outputs must equal the interpreter's within rtol 1e-4 / atol 1e-5 (integers exactly).
-// The JIT's outputs are taken from a call served by compiled code whenever the plan is compiled (with
-// Tier::kJit the first call is the interpreter's, made while the compile runs): each data set is run once,
-// and again after waiting for a compile when the first call was not served compiled.
+// The JIT's outputs are taken from a call served by compiled code whenever the plan is compiled: each data
+// set is run once, and again after waiting for a compile when that call was not served compiled (Tier::kJit
+// compiles before a model's first call; a data set with another plan structure starts its own compile).
 //
 // Sources, one TEST_CASE each: the ONNX backend node suite, the operator families' cases (tests/ops), the
 // project models (tools/models) and, when present, the sofie-suite next to the workspace. Cases the
