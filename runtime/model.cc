@@ -70,9 +70,13 @@ void ModelImpl::note_interpreted_call(const std::shared_ptr<const Plan>& plan) c
   if (t.tier == Tier::kInterp || plan->eager()) return;
   const int64_t n = t.calls.fetch_add(1, std::memory_order_relaxed) + 1;
   if (n < t.threshold.load(std::memory_order_relaxed)) return;
-  std::unique_lock<std::mutex> lock(t.mu);
-  if (t.blacklisted || t.compiles >= kMaxCompiles) return;
-  if (!t.compiling && compiled_for(*plan) == nullptr && n >= t.threshold.load()) start_compile_locked(plan, n);
+  std::lock_guard<std::mutex> lock(t.mu);
+  if (may_compile_locked(*plan) && n >= t.threshold.load()) start_compile_locked(plan, n);
+}
+
+bool ModelImpl::may_compile_locked(const Plan& plan) const {
+  const TierState& t = *tier_;
+  return !t.blacklisted && t.compiles < kMaxCompiles && !t.compiling && compiled_for(plan) == nullptr;
 }
 
 const CompiledGraph* ModelImpl::compile_first_and_wait(const std::shared_ptr<const Plan>& plan) const {
@@ -81,9 +85,7 @@ const CompiledGraph* ModelImpl::compile_first_and_wait(const std::shared_ptr<con
   std::unique_lock<std::mutex> lock(t.mu);
   if (t.waited.load()) return nullptr;
   t.waited.store(true, std::memory_order_release);
-  if (!t.blacklisted && t.compiles < kMaxCompiles && !t.compiling && compiled_for(*plan) == nullptr) {
-    start_compile_locked(plan, t.calls.load(std::memory_order_relaxed));
-  }
+  if (may_compile_locked(*plan)) start_compile_locked(plan, t.calls.load(std::memory_order_relaxed));
   // A compile that hangs must not hang the caller for good: after the timeout the interpreter serves
   // and the compiled code is picked up whenever it arrives.
   if (!t.done.wait_for(lock, std::chrono::seconds(kJitWaitSeconds), [&] { return !t.compiling; })) {

@@ -73,6 +73,8 @@ class ModelImpl {
   };
   std::vector<SymbolTie> ties_;
   uint64_t id_;
+  // With tier_->mu held: not blacklisted, under the compile limit, no compile running, no code for `plan`.
+  bool may_compile_locked(const Plan& plan) const;
   void start_compile_locked(const std::shared_ptr<const Plan>& plan, int64_t n) const;
 
   // Shared with the background compile thread, which may outlive a call but not the model (joined).
