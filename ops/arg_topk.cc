@@ -264,23 +264,19 @@ bool lane_bound(const T* v, int64_t n, int64_t k, T* bound) {
   // probe[i] sums x - x over lane i: 0 unless the lane holds a NaN (or an infinity, which then only costs
   // the bound). Lane-wise, so the loop vectorises without reassociating anything.
   T ext[kLanes], probe[kLanes];
+  auto take = [&](int i, T x) {
+    ext[i] = (kLargest ? x > ext[i] : x < ext[i]) ? x : ext[i];
+    probe[i] += x - x;
+  };
   for (int i = 0; i < kLanes; ++i) {
     ext[i] = v[i];
     probe[i] = v[i] - v[i];
   }
   int64_t r = kLanes;
   for (; r + kLanes <= n; r += kLanes) {
-    for (int i = 0; i < kLanes; ++i) {
-      const T x = v[r + i];
-      ext[i] = (kLargest ? x > ext[i] : x < ext[i]) ? x : ext[i];
-      probe[i] += x - x;
-    }
+    for (int i = 0; i < kLanes; ++i) take(i, v[r + i]);
   }
-  for (int64_t t = r; t < n; ++t) {
-    const int i = static_cast<int>(t - r);
-    ext[i] = (kLargest ? v[t] > ext[i] : v[t] < ext[i]) ? v[t] : ext[i];
-    probe[i] += v[t] - v[t];
-  }
+  for (int64_t t = r; t < n; ++t) take(static_cast<int>(t - r), v[t]);
   if constexpr (std::is_floating_point_v<T>) {
     for (int i = 0; i < kLanes; ++i) {
       if (probe[i] != T(0)) return false;
