@@ -2,11 +2,10 @@
 //
 // Per direction, one GEMM projects the inputs of all time steps at once (X[seq*batch, input] x W^T), then
 // each step runs one GEMM of the hidden state with R^T (GRU without linear_before_reset needs a second,
-// smaller one for the reset-gated state) and the gate arithmetic. Small products (up to 64 rows, K <= 64:
-// batch 1, or small batches and states) run as one kernel-ABI GEMV per row, which beats BLIS's fixed
-// per-call cost there; the rest go to sofie_gemm_f32. The step's gate pre-activations are gathered into
-// planes [gate][batch][hidden], so every activation is one call over all batch rows (the kernel ABI's
-// sigmoid and tanh for the defaults) instead of one per row.
+// smaller one for the reset-gated state) and the gate arithmetic, all through sofie_gemm_f32 (which runs
+// small products, batch 1 or small batches and states, as one GEMV per row). The step's gate
+// pre-activations are gathered into planes [gate][batch][hidden], so every activation is one call over all
+// batch rows (the kernel ABI's sigmoid and tanh for the defaults) instead of one per row.
 // sequence_lens: rows past their length keep their state and produce zeros in Y; the reverse direction
 // walks each row from its own last valid step. A row of length 0 gives zeros in Y_h and Y_c (as ONNX
 // Runtime does).
@@ -183,18 +182,10 @@ void clip_to(T c, T* x, int64_t n) {
 // ---------------------------------------------------------------------------------------------------
 // GEMM: C[M,N] = A[M,K] x B^T with B stored [N,K]; rows lda, ldb, ldc apart.
 
-// BLIS costs a few µs per call (object set-up, packing), more than a whole recurrent step at small sizes:
-// up to 64 rows with K <= 64 and B within L1 (at most 32 KB), one GEMV per row measured 1.2-3x faster than
-// sofie_gemm_f32 (64x32x8 0.9 vs 2.7 us, 64x128x32 6.9 vs 8.4). A larger B is re-read from L2 by every row's
-// GEMV, while BLIS reads it once: 64x256x64 (LSTM hidden 64, batch 64) 38 vs 25 us, 64x192x64 (GRU) 28 vs
-// 19 (tools/bench/bench_kernels --contexts --shape 1,M,N,K). The input projection of all steps goes to
-// sofie_gemm_f32 too.
+// sofie_gemm_f32 routes the small per-step products (few batch rows, R within L1) to one GEMV per row and
+// larger ones, like the input projection of all steps, to BLIS (ops/kernels/gemm_f32.cc).
 void gemm_abt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
               int64_t ldc) {
-  if (M <= 64 && K <= 64 && N * ldb * static_cast<int64_t>(sizeof(float)) <= 32 * 1024) {
-    for (int64_t m = 0; m < M; ++m) sofie_gemv_f32(1, N, K, 1.0f, A + m * lda, 1, B, ldb, 0.0f, C + m * ldc);
-    return;
-  }
   sofie_gemm_f32(0, 1, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
 }
 
