@@ -305,7 +305,8 @@ __attribute__((always_inline)) inline void for_row_blocks(Index N, Index K, cons
 
 // Short rows of a large B: each block of eight rows reads eight short runs, interleaved, and the hardware
 // prefetchers do not keep up; the block kPrefetchBlocks ahead is then prefetched by hand. Measured on this
-// project's AMD machine with B[40500, 150] (the VAE decoder's last layer, 24 MB): 2.0 -> 0.9 ms per call.
+// project's AMD machine with B[40500, 150] (the VAE decoder's last layer, 24 MB): the decoder at batch 1
+// (`sofie bench ... --tier interp`) 1.5-1.7 -> 0.57-0.68 ms.
 // Rows of 1 KB or longer are streamed well by the hardware (prefetching them measured slower), and a B in
 // the caches loses a few percent to the extra instructions.
 constexpr Index kPrefetchMaxRowBytes = 1024;
